@@ -1,0 +1,34 @@
+/* Common definitions shared by every module: both planes.
+ *
+ * Error convention (the README repeats it):
+ *   - constructors return a pointer, or NULL with errno set;
+ *   - int functions return 0 or -errno;
+ *   - burst functions return a count.
+ */
+#ifndef CP_H
+#define CP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CP_CACHE_LINE 64
+
+#define cp_likely(x)   __builtin_expect(!!(x), 1)
+#define cp_unlikely(x) __builtin_expect(!!(x), 0)
+#define cp_prefetch(p) __builtin_prefetch((p), 0, 0)
+#define CP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define CP_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+
+static inline uint64_t cp_mulhi64(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((unsigned __int128)a * b) >> 64);
+}
+
+/* Maps a uniform 64-bit value onto [0, n) without division (Lemire's
+ * fastrange). Monotone in x, which the sorted tables rely on. */
+static inline uint64_t cp_range64(uint64_t x, uint64_t n)
+{
+	return cp_mulhi64(x, n);
+}
+
+#endif

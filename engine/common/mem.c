@@ -1,0 +1,53 @@
+/* Large table allocations: anonymous mappings advised for huge pages.
+ * Control plane. */
+#include "common/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+void *cp_mem_alloc(size_t size)
+{
+	if (size == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Advice only: without THP the mapping still works on 4 KiB pages. */
+	if (size >= (2u << 20))
+		(void)madvise(p, size, MADV_HUGEPAGE);
+	return p;
+}
+
+void cp_mem_free(void *p, size_t size)
+{
+	if (p != NULL && size != 0)
+		munmap(p, size);
+}
+
+size_t cp_mem_rss_peak(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (size_t)ru.ru_maxrss * 1024;
+}
+
+size_t cp_mem_rss_now(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0, rss = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu %lu", &pages, &rss) != 2)
+		rss = 0;
+	fclose(f);
+	return (size_t)rss * 4096;
+}

@@ -1,0 +1,20 @@
+/* Large, page-aligned allocations for tables: both planes allocate here,
+ * only the control plane frees.
+ * Tables of hundreds of MB are read at random; transparent huge pages cut
+ * the TLB misses of each read where the kernel allows them (madvise mode).
+ */
+#ifndef CP_MEM_H
+#define CP_MEM_H
+
+#include <stddef.h>
+
+/* Returns zeroed memory of at least size bytes, or NULL with errno set.
+ * The caller owns it and frees it with cp_mem_free(p, size). */
+void *cp_mem_alloc(size_t size);
+void cp_mem_free(void *p, size_t size);
+
+/* Peak and current resident set size of this process, in bytes. */
+size_t cp_mem_rss_peak(void);
+size_t cp_mem_rss_now(void);
+
+#endif

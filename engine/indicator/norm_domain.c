@@ -1,0 +1,108 @@
+/* Canonical domain names. Both planes; pure except for libidn2, which the
+ * control plane alone reaches (names on the wire are already ASCII).
+ *
+ *   " *.Example.COM. "  ->  "example.com", subdomains = 1
+ *   "bücher.de"         ->  "xn--bcher-kva.de"
+ * RFC 1035 limits: labels 1..63 bytes, the name at most 253.
+ */
+#include "indicator/indicator.h"
+
+#include <errno.h>
+#include <idn2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NAME_MAX_LEN 253
+#define LABEL_MAX_LEN 63
+
+static int fail(const char **why, const char *reason)
+{
+	*why = reason;
+	return -EINVAL;
+}
+
+/* Lower-cases and checks an ASCII name in place. */
+static int check_ascii(uint8_t *p, size_t n, const char **why)
+{
+	size_t label = 0;
+
+	if (n == 0)
+		return fail(why, "empty domain");
+	if (n > NAME_MAX_LEN)
+		return fail(why, "domain longer than 253 bytes");
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			p[i] = c = (uint8_t)(c + 32);
+		if (c == '.') {
+			if (label == 0)
+				return fail(why, "empty label in domain");
+			label = 0;
+			continue;
+		}
+		/* '_' is not a hostname character, but SRV names and much real
+		 * malware infrastructure use it, so feeds carry it. */
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return fail(why, "invalid character in domain");
+		if (++label > LABEL_MAX_LEN)
+			return fail(why, "domain label longer than 63 bytes");
+	}
+	if (label == 0)
+		return fail(why, "empty label in domain");
+	return 0;
+}
+
+static int to_punycode(const char *s, size_t n, struct cp_ind *out, const char **why)
+{
+	char in[4 * NAME_MAX_LEN + 1];
+	char *ascii = NULL;
+	size_t an;
+
+	if (n >= sizeof(in))
+		return fail(why, "domain longer than 253 bytes");
+	memcpy(in, s, n);
+	in[n] = '\0';
+	if (idn2_to_ascii_8z(in, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK)
+		return fail(why, "invalid internationalised domain name");
+	an = strlen(ascii);
+	if (an > NAME_MAX_LEN) {
+		idn2_free(ascii);
+		return fail(why, "domain longer than 253 bytes");
+	}
+	memcpy(out->v, ascii, an);
+	idn2_free(ascii);
+	out->len = (uint32_t)an;
+	return 0;
+}
+
+int cp_norm_domain(const char *s, size_t n, struct cp_ind *out, const char **why)
+{
+	int non_ascii = 0;
+
+	out->type = CP_T_DOMAIN;
+	out->plen = 0;
+	out->subdomains = 0;
+	if (n >= 2 && s[0] == '*' && s[1] == '.') {
+		s += 2, n -= 2;
+		out->subdomains = 1;
+	} else if (n >= 1 && s[0] == '.') {
+		s += 1, n -= 1;
+		out->subdomains = 1;
+	}
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		non_ascii |= (uint8_t)s[i] >= 0x80;
+	if (non_ascii) {
+		int rc = to_punycode(s, n, out, why);
+		if (rc != 0)
+			return rc;
+	} else {
+		if (n > NAME_MAX_LEN)
+			return fail(why, "domain longer than 253 bytes");
+		memcpy(out->v, s, n);
+		out->len = (uint32_t)n;
+	}
+	return check_ascii(out->v, out->len, why);
+}

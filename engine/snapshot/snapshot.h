@@ -1,0 +1,65 @@
+/* Snapshot files (.cpsnap): one versioned, checksummed file that holds
+ * everything a store needs, laid out to be used in place. Control plane.
+ *
+ *   0      header: magic, version, sizes, seed, section table (4 KiB)
+ *   4096   section 0  (each section starts on a 4 KiB boundary)
+ *   ...    section N
+ *
+ * Every section carries an XXH3-64 checksum; the header carries its own.
+ * Loading checks all of it before anything is handed out.
+ */
+#ifndef CP_SNAPSHOT_H
+#define CP_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cp_snap;
+struct cp_snap_writer;
+
+/* Section ids. Per-type sections add the enum cp_itype to the base. */
+enum {
+	CP_SEC_META = 1,        /* struct cp_meta_rec[count] */
+	CP_SEC_STRS = 2,        /* NUL-terminated strings; offset 0 is "" */
+	CP_SEC_SETS = 3,        /* uint32_t[count]: the match sets */
+	CP_SEC_FEEDS = 4,       /* struct cp_feed_rec[count] */
+	CP_SEC_XTAB = 0x100,    /* exact table slots; p0 = buckets, p1 = kind */
+	CP_SEC_XFILT = 0x200,   /* its first-level filter; p0 = blocks */
+	CP_SEC_LPM = 0x300,     /* CIDR trie entries; p0 = groups, p1 = key bytes */
+	CP_SEC_LPM_LEAF = 0x400 /* CIDR trie leaves: uint32_t refs */
+};
+
+/* Per-feed summary kept for `info`. */
+struct cp_feed_rec {
+	uint32_t name;  /* string offset */
+	uint32_t pad;
+	uint64_t indicators;
+};
+
+/* Flags for cp_snap_open(). */
+#define CP_SNAP_HUGE 1u  /* copy sections >= 2 MiB to huge-page memory */
+
+/* Maps and verifies path. Returns NULL with errno set and a message naming the
+ * file and the reason in err: ENOENT and friends from open(2), EBADMSG for a
+ * corrupt or truncated file, EPROTO for a foreign file or version. */
+struct cp_snap *cp_snap_open(const char *path, unsigned flags, char *err, size_t errlen);
+void cp_snap_close(struct cp_snap *snap);
+
+/* A section's data, or NULL when absent. Out-parameters may be NULL. */
+const void *cp_snap_section(const struct cp_snap *snap, uint32_t id, uint64_t *size,
+			    uint64_t *count, uint64_t *p0, uint64_t *p1);
+uint64_t cp_snap_seed(const struct cp_snap *snap);
+uint64_t cp_snap_created(const struct cp_snap *snap);
+uint64_t cp_snap_file_size(const struct cp_snap *snap);
+
+/* Writing: sections are referenced, not copied, until commit returns.
+ * Commit writes a temporary file beside path and renames it over path, so
+ * readers see the old file or the whole new one. */
+struct cp_snap_writer *cp_snap_writer_new(uint64_t seed);
+int cp_snap_writer_add(struct cp_snap_writer *w, uint32_t id, const void *data,
+		       uint64_t size, uint64_t count, uint64_t p0, uint64_t p1);
+int cp_snap_writer_commit(struct cp_snap_writer *w, const char *path, char *err,
+			  size_t errlen);
+void cp_snap_writer_free(struct cp_snap_writer *w);
+
+#endif

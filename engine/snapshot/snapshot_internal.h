@@ -1,0 +1,41 @@
+/* On-disk layout of .cpsnap files, shared by the writer and the loader.
+ * Little-endian, as the x86-64 hosts it is built for. */
+#ifndef CP_SNAPSHOT_INTERNAL_H
+#define CP_SNAPSHOT_INTERNAL_H
+
+#include <stdint.h>
+
+#define CP_SNAP_MAGIC "CPSNAP\r\n"   /* \r\n catches text-mode mangling */
+#define CP_SNAP_VERSION 1
+#define CP_SNAP_HDR_SIZE 4096
+#define CP_SNAP_ALIGN 4096
+#define CP_SNAP_MAX_SECT 64
+
+struct cp_snap_sect {
+	uint32_t id;
+	uint32_t flags;
+	uint64_t off;
+	uint64_t size;
+	uint64_t cksum;  /* XXH3-64 of the section's bytes */
+	uint64_t count;
+	uint64_t p0;
+	uint64_t p1;
+};
+
+struct cp_snap_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t hdr_size;
+	uint64_t file_size;
+	uint64_t created;
+	uint64_t seed;
+	uint32_t nsect;
+	uint32_t flags;
+	uint64_t hdr_cksum;  /* XXH3-64 of the 4 KiB header with this field 0 */
+	uint64_t reserved[2];
+	struct cp_snap_sect sect[CP_SNAP_MAX_SECT];
+};
+
+_Static_assert(sizeof(struct cp_snap_hdr) <= CP_SNAP_HDR_SIZE, "header too big");
+
+#endif

@@ -1,0 +1,213 @@
+/* Loading and verifying .cpsnap files. Control plane.
+ * Nothing is handed out until the header, every size and every checksum
+ * have been checked: a truncated, corrupt or foreign file is refused whole. */
+#include "snapshot/snapshot.h"
+#include "snapshot/snapshot_internal.h"
+#include "common/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+struct cp_snap {
+	const uint8_t *map;
+	size_t map_size;
+	const struct cp_snap_hdr *hdr;
+	const void *data[CP_SNAP_MAX_SECT];  /* in the map, or a huge-page copy */
+	size_t copy_size[CP_SNAP_MAX_SECT];  /* non-zero: data[i] is a copy */
+};
+
+static void *refuse(char *err, size_t errlen, int e, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, errlen, "%s: ", path);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	errno = e;
+	return NULL;
+}
+
+static uint64_t hdr_cksum(const struct cp_snap_hdr *h)
+{
+	struct cp_snap_hdr copy;
+
+	memcpy(&copy, h, sizeof(copy));
+	copy.hdr_cksum = 0;
+	return XXH3_64bits(&copy, sizeof(copy));
+}
+
+/* Returns NULL when the header is sound, else a static reason. */
+static const char *check_header(const struct cp_snap_hdr *h, size_t fsize, char *buf,
+				size_t blen)
+{
+	if (h->hdr_size != CP_SNAP_HDR_SIZE)
+		return "bad header size";
+	if (h->file_size != fsize) {
+		snprintf(buf, blen, "truncated or extended: header says %llu bytes, file has %zu",
+			 (unsigned long long)h->file_size, fsize);
+		return buf;
+	}
+	if (hdr_cksum(h) != h->hdr_cksum)
+		return "header checksum mismatch";
+	if (h->nsect > CP_SNAP_MAX_SECT)
+		return "too many sections";
+	uint64_t end = CP_SNAP_HDR_SIZE;
+	for (uint32_t i = 0; i < h->nsect; i++) {
+		const struct cp_snap_sect *s = &h->sect[i];
+
+		if (s->off % CP_SNAP_ALIGN != 0 || s->off < end || s->size > fsize ||
+		    s->off > fsize - s->size) {
+			snprintf(buf, blen, "section %u (id 0x%x) out of bounds", i, s->id);
+			return buf;
+		}
+		for (uint32_t j = 0; j < i; j++)
+			if (h->sect[j].id == s->id)
+				return "duplicate section";
+		end = s->off + s->size;
+	}
+	return NULL;
+}
+
+static int copy_huge(struct cp_snap *snap, uint32_t i)
+{
+	const struct cp_snap_sect *s = &snap->hdr->sect[i];
+	void *p = cp_mem_alloc(s->size);
+
+	if (p == NULL)
+		return -errno;
+	memcpy(p, snap->map + s->off, s->size);
+	snap->data[i] = p;
+	snap->copy_size[i] = s->size;
+	/* The file pages are no longer needed: let the kernel drop them. */
+	madvise((void *)(snap->map + s->off), s->size, MADV_DONTNEED);
+	return 0;
+}
+
+static struct cp_snap *verify(struct cp_snap *snap, const char *path, unsigned flags,
+			      char *err, size_t errlen)
+{
+	const struct cp_snap_hdr *h = snap->hdr;
+	char buf[160];
+	const char *why;
+
+	if (memcmp(h->magic, CP_SNAP_MAGIC, 8) != 0)
+		return refuse(err, errlen, EPROTO, path, "not a chokepoint snapshot (bad magic)");
+	if (h->version != CP_SNAP_VERSION)
+		return refuse(err, errlen, EPROTO, path,
+			      "snapshot format version %u, this build reads version %u",
+			      h->version, CP_SNAP_VERSION);
+	why = check_header(h, snap->map_size, buf, sizeof(buf));
+	if (why != NULL)
+		return refuse(err, errlen, EBADMSG, path, "%s", why);
+	for (uint32_t i = 0; i < h->nsect; i++) {
+		const struct cp_snap_sect *s = &h->sect[i];
+
+		if (XXH3_64bits(snap->map + s->off, s->size) != s->cksum)
+			return refuse(err, errlen, EBADMSG, path,
+				      "checksum mismatch in section %u (id 0x%x)", i, s->id);
+		snap->data[i] = snap->map + s->off;
+		if ((flags & CP_SNAP_HUGE) && s->size >= (2u << 20) && copy_huge(snap, i) != 0)
+			return refuse(err, errlen, ENOMEM, path, "out of memory copying section %u", i);
+	}
+	return snap;
+}
+
+struct cp_snap *cp_snap_open(const char *path, unsigned flags, char *err, size_t errlen)
+{
+	struct cp_snap *snap;
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return refuse(err, errlen, errno, path, "%s", strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return refuse(err, errlen, EINVAL, path, "not a regular file");
+	}
+	if ((size_t)st.st_size < CP_SNAP_HDR_SIZE) {
+		close(fd);
+		return refuse(err, errlen, EBADMSG, path, "truncated: %lld bytes is smaller than the header",
+			      (long long)st.st_size);
+	}
+	snap = calloc(1, sizeof(*snap));
+	if (snap == NULL) {
+		close(fd);
+		return refuse(err, errlen, ENOMEM, path, "out of memory");
+	}
+	snap->map_size = (size_t)st.st_size;
+	snap->map = mmap(NULL, snap->map_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	e = errno;
+	close(fd);
+	if (snap->map == MAP_FAILED) {
+		free(snap);
+		return refuse(err, errlen, e, path, "mmap: %s", strerror(e));
+	}
+	snap->hdr = (const struct cp_snap_hdr *)snap->map;
+	if (verify(snap, path, flags, err, errlen) == NULL) {
+		e = errno;
+		cp_snap_close(snap);
+		errno = e;
+		return NULL;
+	}
+	return snap;
+}
+
+void cp_snap_close(struct cp_snap *snap)
+{
+	if (snap == NULL)
+		return;
+	for (uint32_t i = 0; i < CP_SNAP_MAX_SECT; i++)
+		if (snap->copy_size[i] != 0)
+			cp_mem_free((void *)snap->data[i], snap->copy_size[i]);
+	munmap((void *)snap->map, snap->map_size);
+	free(snap);
+}
+
+const void *cp_snap_section(const struct cp_snap *snap, uint32_t id, uint64_t *size,
+			    uint64_t *count, uint64_t *p0, uint64_t *p1)
+{
+	const struct cp_snap_hdr *h = snap->hdr;
+
+	for (uint32_t i = 0; i < h->nsect; i++) {
+		const struct cp_snap_sect *s = &h->sect[i];
+
+		if (s->id != id)
+			continue;
+		if (size)
+			*size = s->size;
+		if (count)
+			*count = s->count;
+		if (p0)
+			*p0 = s->p0;
+		if (p1)
+			*p1 = s->p1;
+		return snap->data[i];
+	}
+	return NULL;
+}
+
+uint64_t cp_snap_seed(const struct cp_snap *snap)
+{
+	return snap->hdr->seed;
+}
+
+uint64_t cp_snap_created(const struct cp_snap *snap)
+{
+	return snap->hdr->created;
+}
+
+uint64_t cp_snap_file_size(const struct cp_snap *snap)
+{
+	return snap->map_size;
+}

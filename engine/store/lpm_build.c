@@ -1,0 +1,127 @@
+/* CIDR trie construction. Control plane.
+ * Prefixes must be inserted shortest first: a longer prefix then overwrites
+ * the part of a shorter one it covers (leaf pushing), and no entry ever has
+ * to be pushed down into an existing child group. */
+#include "store/lpm_build.h"
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cp_lpmb {
+	uint32_t *tbl;
+	uint64_t ngroups, gcap;
+	uint32_t *leaves;
+	uint64_t nleaves, lcap;
+	unsigned keylen;
+};
+
+struct cp_lpmb *cp_lpmb_new(unsigned keylen)
+{
+	struct cp_lpmb *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->keylen = keylen;
+	b->tbl = calloc(CP_LPM_L0, 4);
+	b->lcap = 64;
+	b->leaves = calloc(b->lcap, 4);
+	b->nleaves = 1;  /* leaf 0 means "none" */
+	if (b->tbl == NULL || b->leaves == NULL) {
+		cp_lpmb_free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return b;
+}
+
+void cp_lpmb_free(struct cp_lpmb *b)
+{
+	if (b == NULL)
+		return;
+	free(b->tbl);
+	free(b->leaves);
+	free(b);
+}
+
+static int new_group(struct cp_lpmb *b, uint32_t fill, uint32_t *idx)
+{
+	if (b->ngroups == b->gcap) {
+		uint64_t cap = b->gcap ? b->gcap * 2 : 16;
+		uint32_t *t = realloc(b->tbl, (CP_LPM_L0 + cap * CP_LPM_GROUP) * 4);
+
+		if (t == NULL)
+			return -ENOMEM;
+		b->tbl = t;
+		b->gcap = cap;
+	}
+	uint32_t *g = b->tbl + CP_LPM_L0 + b->ngroups * CP_LPM_GROUP;
+	for (unsigned i = 0; i < CP_LPM_GROUP; i++)
+		g[i] = fill;
+	*idx = (uint32_t)b->ngroups++;
+	return 0;
+}
+
+uint32_t cp_lpmb_lookup(const struct cp_lpmb *b, const uint8_t *key)
+{
+	struct cp_lpm l = { .tbl = b->tbl, .leaves = b->leaves, .ngroups = b->ngroups,
+			    .nleaves = b->nleaves, .keylen = b->keylen };
+
+	return cp__lpm_lookup(&l, key);
+}
+
+int cp_lpmb_insert(struct cp_lpmb *b, const uint8_t *key, unsigned plen, uint32_t ref)
+{
+	uint64_t base = 0;         /* first entry of the current level */
+	unsigned bit = 0, width = 16, d = 0;
+	uint32_t leaf;
+
+	if (plen > b->keylen * 8u || ref == 0)
+		return -EINVAL;
+	if (b->nleaves == b->lcap) {
+		uint32_t *t = realloc(b->leaves, b->lcap * 2 * 4);
+		if (t == NULL)
+			return -ENOMEM;
+		b->leaves = t;
+		b->lcap *= 2;
+	}
+	leaf = (uint32_t)b->nleaves;
+	b->leaves[b->nleaves++] = ref;
+	for (;;) {
+		uint32_t idx = width == 16 ? (uint32_t)key[0] << 8 | key[1] : key[d];
+
+		if (plen <= bit + width) {
+			unsigned span = 1u << (bit + width - plen);
+			idx &= ~(span - 1);
+			for (unsigned i = 0; i < span; i++)
+				b->tbl[base + idx + i] = leaf << 1;
+			return 0;
+		}
+		uint32_t e = b->tbl[base + idx], g;
+		if (!(e & 1)) {
+			if (new_group(b, e, &g) != 0)
+				return -ENOMEM;
+			b->tbl[base + idx] = g << 1 | 1;
+		} else {
+			g = e >> 1;
+		}
+		base = CP_LPM_L0 + (uint64_t)g * CP_LPM_GROUP;
+		d = width == 16 ? 2 : d + 1;
+		bit += width;
+		width = 8;
+	}
+}
+
+const uint32_t *cp_lpmb_table(const struct cp_lpmb *b, uint64_t *size, uint64_t *ngroups)
+{
+	*size = (CP_LPM_L0 + b->ngroups * CP_LPM_GROUP) * 4;
+	*ngroups = b->ngroups;
+	return b->tbl;
+}
+
+const uint32_t *cp_lpmb_leaves(const struct cp_lpmb *b, uint64_t *size)
+{
+	*size = b->nleaves * 4;
+	return b->leaves;
+}

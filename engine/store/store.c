@@ -1,0 +1,233 @@
+/* The store handle: opening over snapshot sections (control plane), probe
+ * preparation and dispatch (data plane), result access (both). */
+#include "store/store_internal.h"
+#include "snapshot/snapshot.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int open_xtab(struct cp_store *s, const struct cp_snap *snap, enum cp_itype t)
+{
+	uint64_t size, count, nb, kind, fsize = 0, nblocks = 0;
+	const void *slots = cp_snap_section(snap, CP_SEC_XTAB + t, &size, &count, &nb, &kind);
+	const uint32_t *filt = cp_snap_section(snap, CP_SEC_XFILT + t, &fsize, NULL, &nblocks, NULL);
+
+	if (slots == NULL)
+		return cp__xtab_init(&s->x[t], 0, NULL, 0, 0, NULL, 0, 0, 0);
+	if ((t == CP_T_IPV4) != (kind == CP_XT_K32))
+		return -EBADMSG;
+	return cp__xtab_init(&s->x[t], (unsigned)kind, slots, size, nb, filt, fsize, nblocks, count);
+}
+
+static int open_lpm(struct cp_store *s, const struct cp_snap *snap, unsigned fam)
+{
+	enum cp_itype t = fam ? CP_T_IPV6 : CP_T_IPV4;
+	uint64_t size, count = 0, ngroups, keylen, lsize = 0;
+	const uint32_t *tbl = cp_snap_section(snap, CP_SEC_LPM + t, &size, &count, &ngroups, &keylen);
+	const uint32_t *leaves = cp_snap_section(snap, CP_SEC_LPM_LEAF + t, &lsize, NULL, NULL, NULL);
+
+	s->lpm_count[fam] = count;
+	if (tbl != NULL && keylen != (fam ? 16u : 4u))
+		return -EBADMSG;
+	return cp__lpm_init(&s->lpm[fam], tbl, size, ngroups, fam ? 16 : 4, leaves, lsize);
+}
+
+static int open_shared(struct cp_store *s, const struct cp_snap *snap)
+{
+	uint64_t msize, nmeta, ssize, nsets, strsize;
+
+	s->meta = cp_snap_section(snap, CP_SEC_META, &msize, &nmeta, NULL, NULL);
+	s->sets = cp_snap_section(snap, CP_SEC_SETS, &ssize, &nsets, NULL, NULL);
+	s->strs = cp_snap_section(snap, CP_SEC_STRS, &strsize, NULL, NULL, NULL);
+	if (s->meta == NULL || s->sets == NULL || s->strs == NULL)
+		return -EBADMSG;
+	/* Strings must end inside the table: the last byte is a NUL. */
+	if (msize != nmeta * sizeof(struct cp_meta_rec) || ssize != nsets * 4 ||
+	    strsize == 0 || s->strs[strsize - 1] != '\0')
+		return -EBADMSG;
+	s->nmeta = nmeta;
+	s->nsets = nsets;
+	s->strs_size = strsize;
+	s->shared_bytes = msize + ssize + strsize;
+	return 0;
+}
+
+struct cp_store *cp_store_open(const struct cp_snap *snap)
+{
+	struct cp_store *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	s->seed = cp_snap_seed(snap);
+	rc = open_shared(s, snap);
+	for (unsigned t = 0; rc == 0 && t < CP_T__COUNT; t++)
+		rc = open_xtab(s, snap, (enum cp_itype)t);
+	for (unsigned f = 0; rc == 0 && f < 2; f++)
+		rc = open_lpm(s, snap, f);
+	if (rc != 0) {
+		free(s);
+		errno = -rc;
+		return NULL;
+	}
+	return s;
+}
+
+void cp_store_close(struct cp_store *s)
+{
+	free(s);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void cp_store_key(const struct cp_store *s, const struct cp_ind *ind, struct cp_qkey *k)
+{
+	if (ind->type == CP_T_IPV4)
+		cp__key_ipv4(s->seed, be32(ind->v), k);
+	else
+		cp__key_bytes(s->seed, cp__tweak(ind->type, ind->subdomains), ind->v, ind->len, k);
+}
+
+unsigned cp_store_domain_keys(const struct cp_store *s, const char *name, size_t n,
+			      struct cp_qkey *keys, uint16_t *offs, unsigned max)
+{
+	uint64_t sub = cp__tweak(CP_T_DOMAIN, 1);
+	unsigned k = 0;
+
+	if (max == 0 || n == 0)
+		return 0;
+	cp__key_bytes(s->seed, cp__tweak(CP_T_DOMAIN, 0), name, n, &keys[k]);
+	offs[k++] = 0;
+	for (size_t i = 0; i < n && k < max; i++) {
+		if (i != 0 && name[i - 1] != '.')
+			continue;
+		cp__key_bytes(s->seed, sub, name + i, n - i, &keys[k]);
+		offs[k++] = (uint16_t)i;
+	}
+	return k;
+}
+
+unsigned cp_store_lookup_bulk(const struct cp_store *s, enum cp_itype t,
+			      const struct cp_qkey *keys, uint32_t *refs, unsigned n)
+{
+	const struct cp_xtab *x = &s->x[t];
+
+	return x->lookup(x, keys, refs, n);
+}
+
+unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs, uint32_t *refs,
+			    unsigned n)
+{
+	unsigned hits = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t key[4] = { (uint8_t)(addrs[i] >> 24), (uint8_t)(addrs[i] >> 16),
+				   (uint8_t)(addrs[i] >> 8), (uint8_t)addrs[i] };
+		refs[i] = cp__lpm_lookup(&s->lpm[0], key);
+		hits += refs[i] != 0;
+	}
+	return hits;
+}
+
+static unsigned match_domain(const struct cp_store *s, const struct cp_ind *ind,
+			     struct cp_match *m, unsigned max)
+{
+	struct cp_qkey keys[130];
+	uint16_t offs[130];
+	uint32_t refs[130];
+	unsigned k, nm = 0;
+
+	k = cp_store_domain_keys(s, (const char *)ind->v, ind->len, keys, offs, 130);
+	cp_store_lookup_bulk(s, CP_T_DOMAIN, keys, refs, k);
+	for (unsigned i = 0; i < k && nm < max; i++)
+		if (refs[i] != 0)
+			m[nm++] = (struct cp_match){ .ref = refs[i], .subdomains = i > 0,
+						     .name_off = offs[i] };
+	return nm;
+}
+
+unsigned cp_store_match(const struct cp_store *s, const struct cp_ind *ind, struct cp_match *m,
+			unsigned max)
+{
+	unsigned full = ind->type == CP_T_IPV4 ? 32 : 128;
+	struct cp_qkey k;
+	uint32_t ref = 0;
+
+	if (max == 0 || ind->type >= CP_T__COUNT)
+		return 0;
+	if (ind->type == CP_T_DOMAIN)
+		return match_domain(s, ind, m, max);
+	/* An exact IP's set already holds every CIDR that covers it. */
+	if (ind->type != CP_T_IPV4 && ind->type != CP_T_IPV6) {
+		cp_store_key(s, ind, &k);
+		cp_store_lookup_bulk(s, (enum cp_itype)ind->type, &k, &ref, 1);
+	} else {
+		if (ind->plen == full) {
+			cp_store_key(s, ind, &k);
+			cp_store_lookup_bulk(s, (enum cp_itype)ind->type, &k, &ref, 1);
+		}
+		if (ref == 0)
+			ref = cp__lpm_lookup(&s->lpm[ind->type == CP_T_IPV6], ind->v);
+	}
+	if (ref == 0)
+		return 0;
+	m[0] = (struct cp_match){ .ref = ref };
+	return 1;
+}
+
+unsigned cp_store_set(const struct cp_store *s, uint32_t ref, const uint32_t **ents)
+{
+	uint64_t off = ref & ((1u << 30) - 1);
+
+	if (ref == 0 || off >= s->nsets || s->sets[off] > s->nsets - off - 1)
+		return 0;
+	*ents = s->sets + off + 1;
+	return s->sets[off];
+}
+
+const struct cp_meta_rec *cp_store_meta(const struct cp_store *s, uint32_t id)
+{
+	return id < s->nmeta ? &s->meta[id] : NULL;
+}
+
+const char *cp_store_str(const struct cp_store *s, uint32_t off)
+{
+	return off != 0 && off < s->strs_size ? s->strs + off : NULL;
+}
+
+uint64_t cp_store_count(const struct cp_store *s, enum cp_itype t)
+{
+	uint64_t n = s->x[t].count;
+
+	if (t == CP_T_IPV4 || t == CP_T_IPV6)
+		n += s->lpm_count[t == CP_T_IPV6];
+	return n;
+}
+
+uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t)
+{
+	const struct cp_xtab *x = &s->x[t];
+	size_t ss = x->kind == CP_XT_K32 ? sizeof(struct cp_slot32) : sizeof(struct cp_slot96);
+	uint64_t b = x->slots ? x->nslots * ss + x->nblocks * 32 : 0;
+
+	if (t == CP_T_IPV4 || t == CP_T_IPV6) {
+		const struct cp_lpm *l = &s->lpm[t == CP_T_IPV6];
+		if (l->tbl != NULL)
+			b += (CP_LPM_L0 + l->ngroups * CP_LPM_GROUP) * 4 + l->nleaves * 4;
+	}
+	return b;
+}
+
+uint64_t cp_store_shared_bytes(const struct cp_store *s)
+{
+	return s->shared_bytes;
+}
+
+uint64_t cp_store_seed(const struct cp_store *s)
+{
+	return s->seed;
+}

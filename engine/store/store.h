@@ -1,0 +1,104 @@
+/* The indicator store: per-type tables, immutable once built, read without
+ * locks by any number of threads. Runtime on the data plane; opened and
+ * closed on the control plane.
+ *
+ * A lookup returns a ref (0 = no match): a 32-bit handle to the de-duplicated
+ * set of metadata records of everything that matched, with the winning action
+ * in its top two bits so a verdict needs no further memory access:
+ *
+ *   ref:  [31:30] action (1 alert, 2 drop, 3 allow)  [29:0] offset of the set
+ *   set:  sets[off] = count, then count entries of
+ *         [31:24] prefix length + 1 (IP types; 0 otherwise)  [23:0] meta id
+ */
+#ifndef CP_STORE_H
+#define CP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "indicator/indicator.h"
+
+struct cp_store;
+struct cp_snap;
+
+/* Most keys one bulk call takes: enough for a burst of 32 packets with
+ * several keys each. */
+#define CP_STORE_BULK_MAX 256
+
+/* A prepared probe for one exact table. */
+struct cp_qkey {
+	uint64_t a;   /* ordering key: keyed hash (or ipv4 permutation << 32) */
+	uint32_t b;   /* further 32 fingerprint bits (0 for ipv4) */
+	uint32_t pad;
+};
+
+/* Metadata record, shared by every indicator with the same context.
+ * Strings are offsets into the string table; 0 means unset. */
+struct cp_meta_rec {
+	uint8_t action;      /* enum cp_action */
+	uint8_t confidence;  /* 0..100, or 255 when the feed gave none */
+	uint16_t flags;
+	uint32_t feed;
+	uint32_t id;
+	uint32_t tags;       /* comma-separated */
+	int64_t valid_until; /* unix seconds; 0 = never expires */
+};
+
+/* One match reported by cp_store_match(). */
+struct cp_match {
+	uint32_t ref;
+	uint8_t subdomains;  /* domain: matched as a suffix indicator */
+	uint8_t pad;
+	uint16_t name_off;   /* domain: offset of the matched suffix in the name */
+};
+
+static inline enum cp_action cp_ref_action(uint32_t ref)
+{
+	return (enum cp_action)(ref >> 30);
+}
+
+/* Opens a store over the sections of a loaded snapshot; validates every
+ * table's geometry. The snapshot must outlive the store.
+ * Returns NULL with errno set (EBADMSG: inconsistent sections). */
+struct cp_store *cp_store_open(const struct cp_snap *snap);
+void cp_store_close(struct cp_store *s);
+
+/* Prepares the exact-table probe for a canonical ipv4/32, ipv6/128, url or
+ * digest value (domains: see cp_store_domain_keys). */
+void cp_store_key(const struct cp_store *s, const struct cp_ind *ind, struct cp_qkey *k);
+
+/* Prepares the probes for a domain name: the exact name, then every suffix on
+ * a label boundary as a subdomain indicator. offs[i] is where probe i's name
+ * starts in name. Returns the number of probes written (at most max). */
+unsigned cp_store_domain_keys(const struct cp_store *s, const char *name, size_t n,
+			      struct cp_qkey *keys, uint16_t *offs, unsigned max);
+
+/* Looks up n (<= CP_STORE_BULK_MAX) probes in the table of type t, prefetching
+ * across the whole burst. refs[i] gets the ref, or 0. Returns the hits. */
+unsigned cp_store_lookup_bulk(const struct cp_store *s, enum cp_itype t,
+			      const struct cp_qkey *keys, uint32_t *refs, unsigned n);
+
+/* Longest-prefix match of n IPv4 addresses (host byte order) over the CIDR
+ * indicators. refs[i] covers every CIDR containing addrs[i]. Returns hits. */
+unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs,
+			    uint32_t *refs, unsigned n);
+
+/* Everything that matches one canonical value: exact and CIDR for IPs, exact
+ * and suffix for domains. Writes up to max matches; returns their count. */
+unsigned cp_store_match(const struct cp_store *s, const struct cp_ind *ind,
+			struct cp_match *m, unsigned max);
+
+/* The entries of a ref's set: returns the count and sets *ents, or 0 for a
+ * ref that points outside the table. Points into the store; not copied. */
+unsigned cp_store_set(const struct cp_store *s, uint32_t ref, const uint32_t **ents);
+const struct cp_meta_rec *cp_store_meta(const struct cp_store *s, uint32_t id);
+/* A string of the string table, or NULL for 0 or an offset out of range. */
+const char *cp_store_str(const struct cp_store *s, uint32_t off);
+
+/* Sizes for `info` and the benches. */
+uint64_t cp_store_count(const struct cp_store *s, enum cp_itype t);
+uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t);
+uint64_t cp_store_shared_bytes(const struct cp_store *s);
+uint64_t cp_store_seed(const struct cp_store *s);
+
+#endif

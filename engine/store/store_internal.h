@@ -1,0 +1,183 @@
+/* Store layout: the contract between the build code (control plane) and the
+ * lookup code (data plane). See store.h for refs and sets.
+ *
+ * Exact table ("xtab"): records sorted by their keyed hash, laid out in
+ * linear-probing order. Record r's home bucket is range(a, nbuckets); it sits
+ * at the first free slot at or after slot home*8, so the whole table stays
+ * sorted and a probe stops at the first slot that is empty or greater:
+ *
+ *   bucket h (8 slots)                 bucket h+1
+ *   +----+----+----+----+----+----+----+----+----+----+--
+ *   |h-1 | h  | h  | h  | h  | -- | -- | -- |h+1 | -- |      (home of each slot)
+ *   +----+----+----+----+----+----+----+----+----+----+--
+ *
+ *   k32 slots (ipv4): {u32 perm(addr), u32 ref}        8 B, bucket = 1 line
+ *   k96 slots:        {u64 a, u32 b, u32 ref}         16 B, bucket = 2 lines
+ *
+ * In front of a large table sits a split-block Bloom filter (256-bit blocks,
+ * 8 bits per key, 12 bits of filter per key: ~0.5 % false positives), so most
+ * misses cost one read of a structure ~7x smaller than the table.
+ */
+#ifndef CP_STORE_INTERNAL_H
+#define CP_STORE_INTERNAL_H
+
+#include "common/cp.h"
+#include "common/hash.h"
+#include "store/store.h"
+
+#define CP_XT_SLOTS 8
+#define CP_XT_K32 1
+#define CP_XT_K96 2
+/* Load factors: 8 B slots at 0.85 give 9.4 B/key; 16 B slots at 0.80 give
+ * 20 B/key, inside the 16 and 24 B budgets with the filter included. */
+#define CP_XT_LOAD_K32 0.85
+#define CP_XT_LOAD_K96 0.80
+#define CP_XT_FILTER_BITS 12
+/* Below ~1 M keys the table sits in the last-level cache and a filter in
+ * front of it only adds work. */
+#define CP_XT_FILTER_MIN_KEYS (1u << 20)
+
+struct cp_slot32 {
+	uint32_t k;
+	uint32_t ref;
+};
+
+struct cp_slot96 {
+	uint64_t a;
+	uint32_t b;
+	uint32_t ref;
+};
+
+struct cp_xtab;
+typedef unsigned (*cp_xtab_lookup_fn)(const struct cp_xtab *t, const struct cp_qkey *q,
+				      uint32_t *refs, unsigned n);
+
+struct cp_xtab {
+	const void *slots;
+	const uint32_t *filter;   /* NULL: no filter */
+	uint64_t nbuckets;
+	uint64_t nslots;
+	uint64_t nblocks;
+	uint64_t count;
+	unsigned kind;
+	cp_xtab_lookup_fn lookup; /* chosen once, at open */
+};
+
+/* CIDR trie: a 2^16-entry first level, then 256-entry groups, one per byte.
+ * Entry: 0 none; (leaf << 1) a leaf index; (group << 1 | 1) a child group. */
+#define CP_LPM_L0 65536u
+#define CP_LPM_GROUP 256u
+
+struct cp_lpm {
+	const uint32_t *tbl;
+	const uint32_t *leaves;   /* leaf -> ref; leaf 0 is unused */
+	uint64_t ngroups;
+	uint64_t nleaves;
+	unsigned keylen;          /* 4 or 16 */
+};
+
+struct cp_store {
+	uint64_t seed;
+	struct cp_xtab x[CP_T__COUNT];
+	struct cp_lpm lpm[2];     /* [0] ipv4, [1] ipv6 */
+	const struct cp_meta_rec *meta;
+	uint64_t nmeta;
+	const char *strs;
+	uint64_t strs_size;
+	const uint32_t *sets;
+	uint64_t nsets;
+	uint64_t shared_bytes;
+	uint64_t lpm_count[2];
+};
+
+/* Hash tweaks: one keyed hash per table, and two for domains so an exact
+ * indicator and a subdomain indicator of the same name are distinct keys. */
+static inline uint64_t cp__tweak(enum cp_itype t, int subdomains)
+{
+	return 0x9e3779b97f4a7c15ULL * (uint64_t)(2 * t + 1 + (subdomains ? 1 : 0));
+}
+
+static inline void cp__key_ipv4(uint64_t seed, uint32_t addr, struct cp_qkey *k)
+{
+	k->a = (uint64_t)cp_perm32(seed, addr) << 32;
+	k->b = 0;
+	k->pad = 0;
+}
+
+static inline void cp__key_bytes(uint64_t seed, uint64_t tweak, const void *p, size_t n,
+				 struct cp_qkey *k)
+{
+	struct cp_h128 h = cp_hash128(seed ^ tweak, p, n);
+
+	k->a = h.hi;
+	k->b = (uint32_t)h.lo;
+	k->pad = 0;
+}
+
+/* Split-block Bloom filter over (a, b). */
+static inline uint64_t cp__filt_hash(uint64_t a, uint32_t b)
+{
+	return cp_mix64(a ^ b);
+}
+
+static inline const uint32_t *cp__filt_block(const uint32_t *f, uint64_t nblocks, uint64_t h)
+{
+	return f + cp_range64(h, nblocks) * 8;
+}
+
+static inline uint32_t cp__filt_bit(uint32_t x, unsigned i)
+{
+	static const uint32_t salt[8] = { 0x47b6137bu, 0x44974d91u, 0x8824ad5bu, 0xa2b7289du,
+					  0x705495c7u, 0x2df1424bu, 0x9efc4947u, 0x5c6bfb31u };
+	return 1u << ((x * salt[i]) >> 27);
+}
+
+static inline int cp__filt_test(const uint32_t *blk, uint64_t h)
+{
+	uint32_t miss = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		miss |= ~blk[i] & cp__filt_bit((uint32_t)h, i);
+	return miss == 0;
+}
+
+/* Build side (control plane). */
+struct cp_xrec {
+	uint64_t a;
+	uint32_t b;
+	uint32_t ref;
+};
+
+/* Sorts r[0..n) by (a, b), using tmp (n records) as scratch; returns the
+ * buffer that holds the result (r or tmp). */
+struct cp_xrec *cp__xrec_sort(struct cp_xrec *r, struct cp_xrec *tmp, size_t n);
+
+struct cp_xtab_img {
+	void *slots;
+	size_t slots_size;
+	uint32_t *filter;         /* NULL when no filter */
+	size_t filter_size;
+	uint64_t nbuckets;
+	uint64_t nblocks;
+	uint64_t count;           /* records */
+	uint64_t max_run;         /* longest distance of a record from its home */
+};
+
+/* Lays out sorted records with distinct keys and non-zero refs. with_filter:
+ * 1 always, 0 never, -1 when the table is large. Memory from cp_mem_alloc();
+ * free it with cp__xtab_img_free(). Returns 0 or -ENOMEM. */
+int cp__xtab_build(unsigned kind, const struct cp_xrec *r, size_t n, int with_filter,
+		   struct cp_xtab_img *img);
+void cp__xtab_img_free(struct cp_xtab_img *img);
+
+/* Wires a runtime table over an image; returns 0 or -EBADMSG when the
+ * geometry is inconsistent. */
+int cp__xtab_init(struct cp_xtab *t, unsigned kind, const void *slots, uint64_t slots_size,
+		  uint64_t nbuckets, const uint32_t *filter, uint64_t filter_size,
+		  uint64_t nblocks, uint64_t count);
+
+uint32_t cp__lpm_lookup(const struct cp_lpm *l, const uint8_t *key);
+int cp__lpm_init(struct cp_lpm *l, const uint32_t *tbl, uint64_t tbl_size, uint64_t ngroups,
+		 unsigned keylen, const uint32_t *leaves, uint64_t leaves_size);
+
+#endif

@@ -1,0 +1,198 @@
+/* The snapshot compiler. Control plane.
+ * Indicators are hashed as they arrive (16 B each), so 100 M of them need
+ * 1.6 GB plus as much again for the sort, whatever the feeds' text size. */
+#include "compile_internal.h"
+#include "common/intern.h"
+#include "common/mem.h"
+#include "snapshot/snapshot.h"
+#include "store/lpm_build.h"
+#include "store/setb.h"
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+int cp__vec_push(struct vec *v, const void *x, size_t esz)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 4096;
+		void *p = realloc(v->p, cap * esz);
+		if (p == NULL)
+			return -ENOMEM;
+		v->p = p;
+		v->cap = cap;
+	}
+	memcpy((char *)v->p + v->n++ * esz, x, esz);
+	return 0;
+}
+
+static int str_eq(const void *ctx, uint32_t h, const void *key)
+{
+	const struct cp_compiler *c = ctx;
+	return strcmp(c->strs + h, key) == 0;
+}
+
+static uint64_t str_rehash(const void *ctx, uint32_t h)
+{
+	const struct cp_compiler *c = ctx;
+	return XXH3_64bits(c->strs + h, strlen(c->strs + h));
+}
+
+static int meta_eq(const void *ctx, uint32_t h, const void *key)
+{
+	const struct cp_compiler *c = ctx;
+	return memcmp(&c->meta[h - 1], key, sizeof(struct cp_meta_rec)) == 0;
+}
+
+static uint64_t meta_rehash(const void *ctx, uint32_t h)
+{
+	const struct cp_compiler *c = ctx;
+	return XXH3_64bits(&c->meta[h - 1], sizeof(struct cp_meta_rec));
+}
+
+struct cp_compiler *cp_compiler_new(uint64_t seed)
+{
+	struct cp_compiler *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	while (seed == 0 && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		;
+	c->seed = seed;
+	c->now = (int64_t)time(NULL);
+	c->strs_cap = 4096;
+	c->strs = calloc(1, c->strs_cap);
+	c->strs_n = 1;  /* offset 0 is the empty string: "unset" */
+	if (c->strs == NULL || cp_intern_init(&c->strix, str_eq, str_rehash, c) != 0 ||
+	    cp_intern_init(&c->metaix, meta_eq, meta_rehash, c) != 0) {
+		cp_compiler_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return c;
+}
+
+void cp_compiler_free(struct cp_compiler *c)
+{
+	if (c == NULL)
+		return;
+	for (unsigned t = 0; t < CP_T__COUNT; t++) {
+		free(c->x[t].p);
+		cp__xtab_img_free(&c->img[t]);
+	}
+	free(c->ip6.p);
+	cp_lpmb_free(c->lpm[0]);
+	cp_lpmb_free(c->lpm[1]);
+	cp_setb_free(c->setb);
+	cp_intern_fini(&c->strix);
+	cp_intern_fini(&c->metaix);
+	free(c->strs);
+	free(c->meta);
+	free(c->meta_uses);
+	free(c->feeds);
+	free(c->ents);
+	free(c);
+}
+
+uint64_t cp_compiler_seed(const struct cp_compiler *c)
+{
+	return c->seed;
+}
+
+static int intern_str(struct cp_compiler *c, const char *s, uint32_t *off)
+{
+	size_t n, slot;
+	uint32_t h;
+
+	if (s == NULL || *s == '\0') {
+		*off = 0;
+		return 0;
+	}
+	n = strlen(s);
+	h = cp_intern_find(&c->strix, XXH3_64bits(s, n), s, &slot);
+	if (h != 0) {
+		*off = h;
+		return 0;
+	}
+	if (c->strs_n + n + 1 > UINT32_MAX)
+		return -E2BIG;
+	while (c->strs_n + n + 1 > c->strs_cap) {
+		char *p = realloc(c->strs, c->strs_cap * 2);
+		if (p == NULL)
+			return -ENOMEM;
+		c->strs = p;
+		c->strs_cap *= 2;
+	}
+	*off = (uint32_t)c->strs_n;
+	memcpy(c->strs + c->strs_n, s, n + 1);
+	c->strs_n += n + 1;
+	return cp_intern_put(&c->strix, slot, *off);
+}
+
+int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t *id)
+{
+	struct cp_meta_rec r;
+	size_t slot;
+	int rc;
+
+	memset(&r, 0, sizeof(r));  /* padding takes part in the hash */
+	r.action = (uint8_t)m->action;
+	r.confidence = m->confidence < 0 ? 255 : (uint8_t)m->confidence;
+	r.valid_until = m->valid_until;
+	if ((rc = intern_str(c, m->feed, &r.feed)) != 0 || (rc = intern_str(c, m->id, &r.id)) != 0 ||
+	    (rc = intern_str(c, m->tags, &r.tags)) != 0)
+		return rc;
+	uint32_t h = cp_intern_find(&c->metaix, XXH3_64bits(&r, sizeof(r)), &r, &slot);
+	if (h != 0) {
+		*id = h - 1;
+		return 0;
+	}
+	if (c->nmeta == META_MAX)
+		return -E2BIG;
+	if (c->nmeta == c->meta_cap) {
+		size_t cap = c->meta_cap ? c->meta_cap * 2 : 64;
+		struct cp_meta_rec *p = realloc(c->meta, cap * sizeof(*p));
+		uint64_t *u = realloc(c->meta_uses, cap * sizeof(*u));
+		if (p != NULL)
+			c->meta = p;
+		if (u != NULL)
+			c->meta_uses = u;
+		if (p == NULL || u == NULL)
+			return -ENOMEM;
+		c->meta_cap = cap;
+	}
+	c->meta[c->nmeta] = r;
+	c->meta_uses[c->nmeta] = 0;
+	*id = (uint32_t)c->nmeta++;
+	return cp_intern_put(&c->metaix, slot, *id + 1);
+}
+
+int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t meta)
+{
+	const struct cp_meta_rec *m = &c->meta[meta];
+	struct cp_xrec r;
+	struct cp_qkey k;
+
+	if (m->valid_until != 0 && m->valid_until <= c->now) {
+		c->st.expired++;
+		return 1;
+	}
+	c->meta_uses[meta]++;
+	c->st.added++;
+	if (ind->type == CP_T_IPV6) {
+		struct ip6rec x = { .meta = meta, .plen = ind->plen };
+		memcpy(x.v, ind->v, 16);
+		return cp__vec_push(&c->ip6, &x, sizeof(x));
+	}
+	if (ind->type == CP_T_IPV4) {
+		r = (struct cp_xrec){ .a = cp__be32(ind->v), .b = ind->plen, .ref = meta };
+	} else {
+		cp__key_bytes(c->seed, cp__tweak(ind->type, ind->subdomains), ind->v, ind->len, &k);
+		r = (struct cp_xrec){ .a = k.a, .b = k.b, .ref = meta };
+	}
+	return cp__vec_push(&c->x[ind->type], &r, sizeof(r));
+}

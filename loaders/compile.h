@@ -1,0 +1,56 @@
+/* The snapshot compiler: collects canonical indicators with their metadata
+ * and writes a .cpsnap. Control plane (jemalloc).
+ *
+ *   cp_compiler_new -> (cp_compiler_meta, cp_compiler_add)* -> cp_compiler_write
+ */
+#ifndef CP_COMPILE_H
+#define CP_COMPILE_H
+
+#include <stdint.h>
+
+#include "indicator/indicator.h"
+
+struct cp_compiler;
+
+/* Metadata as a feed states it. Strings are copied; NULL means unset. */
+struct cp_meta_in {
+	enum cp_action action;
+	int confidence;          /* 0..100, or -1 */
+	const char *feed;
+	const char *id;
+	const char *tags;        /* comma-separated */
+	int64_t valid_until;     /* unix seconds, 0 = never */
+};
+
+struct cp_compile_stats {
+	uint64_t added;           /* indicators accepted */
+	uint64_t expired;         /* valid_until already past: not compiled */
+	uint64_t merged;          /* same value again: contexts merged */
+	uint64_t unique[CP_T__COUNT];
+	uint64_t bytes[CP_T__COUNT];
+	uint64_t shared_bytes;    /* metadata, sets, strings */
+	uint64_t file_bytes;
+	uint64_t nmeta;
+	uint64_t nsets;
+	double build_s;
+	double write_s;
+};
+
+/* seed 0 draws a random seed. Returns NULL with errno set. */
+struct cp_compiler *cp_compiler_new(uint64_t seed);
+void cp_compiler_free(struct cp_compiler *c);
+uint64_t cp_compiler_seed(const struct cp_compiler *c);
+
+/* Interns metadata; *id gets its id. Returns 0, -ENOMEM, or -E2BIG past
+ * 16.7 M distinct records. */
+int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t *id);
+/* Adds one canonical indicator. Returns 0, 1 when it was dropped as expired,
+ * or -ENOMEM. */
+int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t meta);
+
+/* Builds every table and writes path atomically. err gets a message on
+ * failure. Returns 0 or -errno. */
+int cp_compiler_write(struct cp_compiler *c, const char *path, struct cp_compile_stats *st,
+		      char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,353 @@
+/* The snapshot compiler, second half: de-duplication, match sets, tables
+ * and the file. Control plane.
+ *
+ * Same value twice (from one feed or several) becomes one key whose set holds
+ * every context. An exact IP's set also holds every CIDR that covers it, and
+ * a CIDR's set every shorter CIDR that covers it, so one lookup answers all. */
+#include "compile_internal.h"
+#include "common/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int ents_reserve(struct cp_compiler *c, size_t n)
+{
+	if (n <= c->ents_cap)
+		return 0;
+	size_t cap = c->ents_cap ? c->ents_cap : 64;
+	while (cap < n)
+		cap *= 2;
+	uint32_t *p = realloc(c->ents, cap * 4);
+	if (p == NULL)
+		return -ENOMEM;
+	c->ents = p;
+	c->ents_cap = cap;
+	return 0;
+}
+
+/* Appends the entries of covering (a ref, or 0) after ents[0..n). */
+static int add_covering(struct cp_compiler *c, size_t *n, uint32_t covering)
+{
+	const uint32_t *e;
+	unsigned k;
+
+	if (covering == 0)
+		return 0;
+	k = cp_setb_get(c->setb, covering, &e);
+	if (ents_reserve(c, *n + k) != 0)
+		return -ENOMEM;
+	memcpy(c->ents + *n, e, (size_t)k * 4);
+	*n += k;
+	return 0;
+}
+
+static uint32_t intern(struct cp_compiler *c, size_t n)
+{
+	if (n > UINT32_MAX)
+		return 0;
+	return cp_setb_intern(c->setb, c->ents, (unsigned)n);
+}
+
+enum xmode {
+	X_META,   /* ref holds a meta id */
+	X_IPV4,   /* ditto; a holds perm(address) << 32 and b the address, which
+		   * finds the covering CIDRs; the slot keeps neither b nor a's low half */
+	X_FINAL,  /* ref is final and keys are unique */
+};
+
+/* Sorts records, merges equal keys into one set each and builds the table. */
+static int build_xtab(struct cp_compiler *c, enum cp_itype t, struct cp_xrec *r, size_t n,
+		      enum xmode mode)
+{
+	int ipv4 = mode == X_IPV4;
+	struct cp_xrec *tmp = n ? cp_mem_alloc(n * sizeof(*tmp)) : NULL;
+	struct cp_xrec *s = r;
+	size_t w = 0;
+	int rc = 0;
+
+	if (n != 0 && tmp == NULL)
+		return -ENOMEM;
+	if (n != 0)
+		s = cp__xrec_sort(r, tmp, n);
+	for (size_t i = 0, j; i < n; i = j) {
+		size_t k = 0;
+		for (j = i; j < n && s[j].a == s[i].a && s[j].b == s[i].b; j++) {
+			if ((rc = ents_reserve(c, k + 1)) != 0)
+				goto out;
+			c->ents[k++] = s[j].ref | (ipv4 ? 33u << 24 : 0);
+		}
+		if (ipv4) {
+			uint8_t key[4] = { (uint8_t)(s[i].b >> 24), (uint8_t)(s[i].b >> 16),
+					   (uint8_t)(s[i].b >> 8), (uint8_t)s[i].b };
+			if ((rc = add_covering(c, &k, cp_lpmb_lookup(c->lpm[0], key))) != 0)
+				goto out;
+		}
+		c->st.merged += j - i - 1;
+		uint32_t ref = mode == X_FINAL ? s[i].ref : intern(c, k);
+		if (ref == 0) {
+			rc = -errno;
+			goto out;
+		}
+		s[w++] = (struct cp_xrec){ .a = s[i].a, .b = ipv4 ? 0 : s[i].b, .ref = ref };
+	}
+	c->st.unique[t] += w;
+	if (w != 0)
+		rc = cp__xtab_build(ipv4 ? CP_XT_K32 : CP_XT_K96, s, w, -1, &c->img[t]);
+out:
+	cp_mem_free(tmp, n * sizeof(*tmp));
+	return rc;
+}
+
+static int cmp_v4cidr(const void *x, const void *y)
+{
+	const struct cp_xrec *a = x, *b = y;
+
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	return (a->a > b->a) - (a->a < b->a);
+}
+
+/* CIDRs shortest first, each set holding the CIDRs that cover it. */
+static int build_lpm4(struct cp_compiler *c, struct cp_xrec *r, size_t n)
+{
+	qsort(r, n, sizeof(*r), cmp_v4cidr);
+	for (size_t i = 0, j; i < n; i = j) {
+		uint8_t key[4] = { (uint8_t)(r[i].a >> 24), (uint8_t)(r[i].a >> 16),
+				   (uint8_t)(r[i].a >> 8), (uint8_t)r[i].a };
+		size_t k = 0;
+		int rc;
+
+		for (j = i; j < n && r[j].a == r[i].a && r[j].b == r[i].b; j++) {
+			if (ents_reserve(c, k + 1) != 0)
+				return -ENOMEM;
+			c->ents[k++] = r[j].ref | (r[i].b + 1) << 24;
+		}
+		if ((rc = add_covering(c, &k, cp_lpmb_lookup(c->lpm[0], key))) != 0)
+			return rc;
+		c->st.merged += j - i - 1;
+		c->st.unique[CP_T_IPV4]++;
+		uint32_t ref = intern(c, k);
+		if (ref == 0)
+			return -errno;
+		if ((rc = cp_lpmb_insert(c->lpm[0], key, r[i].b, ref)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int build_ipv4(struct cp_compiler *c)
+{
+	struct cp_xrec *r = c->x[CP_T_IPV4].p;
+	size_t n = c->x[CP_T_IPV4].n, ncidr = 0;
+	int rc;
+
+	/* Partition: CIDRs to the front. */
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].b < 32) {
+			struct cp_xrec t = r[ncidr];
+			r[ncidr++] = r[i];
+			r[i] = t;
+		}
+	}
+	if (ncidr != 0) {
+		c->lpm[0] = cp_lpmb_new(4);
+		if (c->lpm[0] == NULL)
+			return -ENOMEM;
+		if ((rc = build_lpm4(c, r, ncidr)) != 0)
+			return rc;
+	}
+	for (size_t i = ncidr; i < n; i++) {
+		uint32_t addr = (uint32_t)r[i].a;
+		r[i].b = addr;
+		r[i].a = (uint64_t)cp_perm32(c->seed, addr) << 32;
+	}
+	if (ncidr == 0)
+		c->lpm[0] = cp_lpmb_new(4);  /* empty: lookups of covering find none */
+	if (c->lpm[0] == NULL)
+		return -ENOMEM;
+	return build_xtab(c, CP_T_IPV4, r + ncidr, n - ncidr, X_IPV4);
+}
+
+static int cmp_v6(const void *x, const void *y)
+{
+	const struct ip6rec *a = x, *b = y;
+
+	if (a->plen != b->plen)
+		return a->plen < b->plen ? -1 : 1;
+	return memcmp(a->v, b->v, 16);
+}
+
+static int build_ipv6(struct cp_compiler *c)
+{
+	struct ip6rec *r = c->ip6.p;
+	size_t n = c->ip6.n;
+	struct vec exact = { 0 };
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(r, n, sizeof(*r), cmp_v6);
+	c->lpm[1] = cp_lpmb_new(16);
+	if (c->lpm[1] == NULL)
+		return -ENOMEM;
+	for (size_t i = 0, j; i < n && rc == 0; i = j) {
+		size_t k = 0;
+
+		for (j = i; j < n && r[j].plen == r[i].plen && !memcmp(r[j].v, r[i].v, 16); j++) {
+			if (ents_reserve(c, k + 1) != 0)
+				return -ENOMEM;
+			c->ents[k++] = r[j].meta | (uint32_t)(r[i].plen + 1) << 24;
+		}
+		if ((rc = add_covering(c, &k, cp_lpmb_lookup(c->lpm[1], r[i].v))) != 0)
+			break;
+		c->st.merged += j - i - 1;
+		uint32_t ref = intern(c, k);
+		if (ref == 0)
+			return -errno;
+		if (r[i].plen < 128) {
+			c->st.unique[CP_T_IPV6]++;
+			rc = cp_lpmb_insert(c->lpm[1], r[i].v, r[i].plen, ref);
+			continue;
+		}
+		struct cp_qkey q;
+		cp__key_bytes(c->seed, cp__tweak(CP_T_IPV6, 0), r[i].v, 16, &q);
+		struct cp_xrec x = { .a = q.a, .b = q.b, .ref = ref };
+		rc = cp__vec_push(&exact, &x, sizeof(x));
+	}
+	if (rc == 0)
+		rc = build_xtab(c, CP_T_IPV6, exact.p, exact.n, X_FINAL);
+	free(exact.p);
+	return rc;
+}
+
+static int build_all(struct cp_compiler *c)
+{
+	int rc;
+
+	c->setb = cp_setb_new(c->meta, c->nmeta);
+	if (c->setb == NULL)
+		return -ENOMEM;
+	if ((rc = build_ipv4(c)) != 0 || (rc = build_ipv6(c)) != 0)
+		return rc;
+	for (unsigned t = 0; t < CP_T__COUNT; t++) {
+		if (t == CP_T_IPV4 || t == CP_T_IPV6)
+			continue;
+		rc = build_xtab(c, (enum cp_itype)t, c->x[t].p, c->x[t].n, X_META);
+		if (rc != 0)
+			return rc;
+		/* The records are in the table now: give the memory back early. */
+		free(c->x[t].p);
+		c->x[t] = (struct vec){ 0 };
+	}
+	return 0;
+}
+
+static int cmp_feed(const void *x, const void *y)
+{
+	const struct cp_feed_rec *a = x, *b = y;
+	return (a->name > b->name) - (a->name < b->name);
+}
+
+/* Indicators per feed name, for `info`. Returns the number of feeds. */
+static size_t build_feeds(struct cp_compiler *c)
+{
+	size_t n = 0;
+
+	c->feeds = calloc(c->nmeta ? c->nmeta : 1, sizeof(*c->feeds));
+	if (c->feeds == NULL)
+		return 0;
+	for (size_t i = 0; i < c->nmeta; i++)
+		c->feeds[i] = (struct cp_feed_rec){ .name = c->meta[i].feed,
+						    .indicators = c->meta_uses[i] };
+	qsort(c->feeds, c->nmeta, sizeof(*c->feeds), cmp_feed);
+	for (size_t i = 0; i < c->nmeta; i++) {
+		if (n > 0 && c->feeds[n - 1].name == c->feeds[i].name)
+			c->feeds[n - 1].indicators += c->feeds[i].indicators;
+		else
+			c->feeds[n++] = c->feeds[i];
+	}
+	return n;
+}
+
+static int add_sections(struct cp_compiler *c, struct cp_snap_writer *w)
+{
+	uint64_t nsets, size, ngroups;
+	const uint32_t *sets = cp_setb_data(c->setb, &nsets);
+	size_t nfeeds = build_feeds(c);
+	int rc = 0;
+
+	if (c->feeds == NULL)
+		return -ENOMEM;
+	rc |= cp_snap_writer_add(w, CP_SEC_META, c->meta, c->nmeta * sizeof(*c->meta), c->nmeta, 0, 0);
+	rc |= cp_snap_writer_add(w, CP_SEC_STRS, c->strs, c->strs_n, 0, 0, 0);
+	rc |= cp_snap_writer_add(w, CP_SEC_SETS, sets, nsets * 4, nsets, 0, 0);
+	rc |= cp_snap_writer_add(w, CP_SEC_FEEDS, c->feeds, nfeeds * sizeof(*c->feeds), nfeeds, 0, 0);
+	c->st.shared_bytes = c->nmeta * sizeof(*c->meta) + c->strs_n + nsets * 4;
+	c->st.nmeta = c->nmeta;
+	c->st.nsets = nsets;
+	for (unsigned t = 0; t < CP_T__COUNT; t++) {
+		const struct cp_xtab_img *im = &c->img[t];
+
+		if (im->slots == NULL)
+			continue;
+		rc |= cp_snap_writer_add(w, CP_SEC_XTAB + t, im->slots, im->slots_size, im->count,
+					 im->nbuckets, t == CP_T_IPV4 ? CP_XT_K32 : CP_XT_K96);
+		if (im->filter != NULL)
+			rc |= cp_snap_writer_add(w, CP_SEC_XFILT + t, im->filter, im->filter_size,
+						 0, im->nblocks, 0);
+		c->st.bytes[t] += im->slots_size + im->filter_size;
+	}
+	for (unsigned f = 0; f < 2; f++) {
+		enum cp_itype t = f ? CP_T_IPV6 : CP_T_IPV4;
+		uint64_t lsize;
+
+		if (c->lpm[f] == NULL || cp_lpmb_leaves(c->lpm[f], &lsize) == NULL || lsize <= 4)
+			continue;
+		const uint32_t *tbl = cp_lpmb_table(c->lpm[f], &size, &ngroups);
+		const uint32_t *leaves = cp_lpmb_leaves(c->lpm[f], &lsize);
+		rc |= cp_snap_writer_add(w, CP_SEC_LPM + t, tbl, size, lsize / 4 - 1, ngroups,
+					 f ? 16 : 4);
+		rc |= cp_snap_writer_add(w, CP_SEC_LPM_LEAF + t, leaves, lsize, 0, 0, 0);
+		c->st.bytes[t] += size + lsize;
+	}
+	return rc ? -ENOSPC : 0;
+}
+
+int cp_compiler_write(struct cp_compiler *c, const char *path, struct cp_compile_stats *st,
+		      char *err, size_t errlen)
+{
+	double t0 = now_s();
+	struct cp_snap_writer *w;
+	int rc = build_all(c);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: building tables failed: %s", path, strerror(-rc));
+		return rc;
+	}
+	c->st.build_s = now_s() - t0;
+	t0 = now_s();
+	w = cp_snap_writer_new(c->seed);
+	if (w == NULL)
+		return -ENOMEM;
+	rc = add_sections(c, w);
+	if (rc == 0)
+		rc = cp_snap_writer_commit(w, path, err, errlen);
+	else
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	cp_snap_writer_free(w);
+	c->st.write_s = now_s() - t0;
+	if (st != NULL)
+		*st = c->st;
+	return rc;
+}

@@ -1,0 +1,54 @@
+/* Compiler state shared by collection (compile.c) and table building
+ * (compile_build.c). Control plane. */
+#ifndef CP_COMPILE_INTERNAL_H
+#define CP_COMPILE_INTERNAL_H
+
+#include "compile.h"
+#include "common/intern.h"
+#include "snapshot/snapshot.h"
+#include "store/lpm_build.h"
+#include "store/setb.h"
+#include "store/store_internal.h"
+
+#define META_MAX (1u << 24)
+
+struct vec {
+	void *p;
+	size_t n, cap;
+};
+
+struct ip6rec {
+	uint8_t v[16];
+	uint32_t meta;
+	uint8_t plen;
+};
+
+struct cp_compiler {
+	uint64_t seed;
+	int64_t now;
+	char *strs;
+	size_t strs_n, strs_cap;
+	struct cp_intern strix;
+	struct cp_meta_rec *meta;
+	uint64_t *meta_uses;
+	size_t nmeta, meta_cap;
+	struct cp_intern metaix;
+	struct vec x[CP_T__COUNT];  /* cp_xrec; ipv4: a = address, b = plen */
+	struct vec ip6;             /* struct ip6rec */
+	struct cp_compile_stats st;
+	struct cp_xtab_img img[CP_T__COUNT];
+	struct cp_lpmb *lpm[2];
+	struct cp_setb *setb;
+	struct cp_feed_rec *feeds;
+	uint32_t *ents;             /* scratch for one set */
+	size_t ents_cap;
+};
+
+int cp__vec_push(struct vec *v, const void *x, size_t esz);
+
+static inline uint32_t cp__be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+#endif
