@@ -1,0 +1,167 @@
+/* chokepoint-intel: compile feeds into a snapshot, look indicators up, show a
+ * snapshot's contents. Control plane tool. */
+#include "common/mem.h"
+#include "compile.h"
+#include "loader.h"
+#include "intel_cmd.h"
+#include "snapshot/snapshot.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: chokepoint-intel compile -o OUT.cpsnap [--max-errors N] [--seed N] [--quiet] FEED...\n"
+		"       chokepoint-intel lookup SNAP TYPE VALUE\n"
+		"       chokepoint-intel info SNAP\n"
+		"\n"
+		"FEED is PATH or FORMAT:PATH[,key=value...]\n"
+		"  formats: plain (default), csv (chosen for *.csv)\n"
+		"  keys:    type=TYPE  action=alert|drop|allow  feed=NAME  confidence=0..100\n"
+		"           subdomains=yes (bare domains also cover their subdomains)\n"
+		"  csv:     value=N type=N action=N confidence=N feed=N id=N tags=N valid_until=N\n"
+		"           (1-based columns, or names with header=yes), delim=CHAR|tab\n"
+		"TYPE is ipv4, ipv6, domain, url, md5, sha1, sha256 or ja3\n"
+		"\n"
+		"lookup prints the matches as JSON and exits 0, or prints nothing and exits 1.\n");
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "max-errors", required_argument, NULL, 'e' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cp_compile_opts o = { .max_errors = UINT64_MAX, .progress = isatty(2) };
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:e:s:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'e':
+			o.max_errors = strtoull(optarg, NULL, 10);
+			break;
+		case 's':
+			o.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'q':
+			o.quiet = 1;
+			o.progress = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (o.out == NULL || optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	o.feeds = (const char *const *)argv + optind;
+	o.nfeeds = (unsigned)(argc - optind);
+	return cp_intel_compile(&o);
+}
+
+static int cmd_lookup(int argc, char **argv)
+{
+	char err[512];
+	struct cp_ind ind;
+	enum cp_itype t;
+	const char *why;
+	struct cp_snap *snap;
+	struct cp_store *s;
+	int rc;
+
+	if (argc != 4) {
+		usage(stderr);
+		return 2;
+	}
+	if (cp_itype_parse(argv[2], &t) != 0) {
+		fprintf(stderr, "unknown type '%s'\n", argv[2]);
+		return 2;
+	}
+	if (cp_norm(t, argv[3], strlen(argv[3]), &ind, &why) != 0) {
+		fprintf(stderr, "%s: %s\n", argv[3], why);
+		return 2;
+	}
+	snap = cp_snap_open(argv[1], 0, err, sizeof(err));
+	if (snap == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	s = cp_store_open(snap);
+	if (s == NULL) {
+		fprintf(stderr, "%s: inconsistent tables: %s\n", argv[1], strerror(errno));
+		cp_snap_close(snap);
+		return 2;
+	}
+	rc = cp_intel_lookup(s, &ind, stdout) > 0 ? 0 : 1;
+	cp_store_close(s);
+	cp_snap_close(snap);
+	return rc;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	char err[512];
+	struct cp_snap *snap;
+	struct cp_store *s;
+
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	snap = cp_snap_open(argv[1], 0, err, sizeof(err));
+	if (snap == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	s = cp_store_open(snap);
+	if (s == NULL) {
+		fprintf(stderr, "%s: inconsistent tables: %s\n", argv[1], strerror(errno));
+		cp_snap_close(snap);
+		return 2;
+	}
+	cp_intel_info(argv[1], snap, s, stdout);
+	cp_store_close(s);
+	cp_snap_close(snap);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "compile") == 0)
+		return cmd_compile(argc - 1, argv + 1);
+	if (strcmp(argv[1], "lookup") == 0)
+		return cmd_lookup(argc - 1, argv + 1);
+	if (strcmp(argv[1], "info") == 0)
+		return cmd_info(argc - 1, argv + 1);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

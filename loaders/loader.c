@@ -1,0 +1,324 @@
+/* Feed specs, format dispatch, metadata defaults and error accounting shared
+ * by every loader. Control plane. */
+#include "loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct cp_loader *const loaders[] = { &cp_loader_plain, &cp_loader_csv };
+/* Keys every format understands. */
+static const char *const common_keys[] = { "type", "action", "feed", "confidence",
+					   "subdomains", NULL };
+
+static const struct cp_loader *find_loader(const char *name, size_t n)
+{
+	for (size_t i = 0; i < CP_ARRAY_LEN(loaders); i++)
+		if (strlen(loaders[i]->name) == n && memcmp(loaders[i]->name, name, n) == 0)
+			return loaders[i];
+	return NULL;
+}
+
+static int is_number(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static int apply_common(struct cp_feed *f, const char *k, const char *v, char *err, size_t errlen)
+{
+	int csv = f->fmt == &cp_loader_csv;
+	enum cp_itype t;
+
+	if (strcmp(k, "type") == 0 && !(csv && is_number(v))) {
+		if (cp_itype_parse(v, &t) != 0 && !csv)
+			goto bad;
+		f->type = cp_itype_parse(v, &t) == 0 ? (int)t : f->type;
+	} else if (strcmp(k, "action") == 0 && !(csv && is_number(v))) {
+		if (cp_action_parse(v, &f->action) != 0 && !csv)
+			goto bad;
+	} else if (strcmp(k, "confidence") == 0 && !csv) {
+		if (!is_number(v) || atoi(v) > 100)
+			goto bad;
+		f->confidence = atoi(v);
+	} else if (strcmp(k, "feed") == 0 && !(csv && is_number(v))) {
+		snprintf(f->name, sizeof(f->name), "%s", v);
+	} else if (strcmp(k, "subdomains") == 0 && !(csv && is_number(v))) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			goto bad;
+		f->subdomains = strcmp(v, "yes") == 0;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s: invalid value '%s' for %s", f->path, v, k);
+	return -EINVAL;
+}
+
+static void default_name(struct cp_feed *f)
+{
+	const char *b = strrchr(f->path, '/');
+	b = b ? b + 1 : f->path;
+	snprintf(f->name, sizeof(f->name), "%s", b);
+	char *dot = strrchr(f->name, '.');
+	if (dot != NULL && dot != f->name)
+		*dot = '\0';
+}
+
+int cp_feed_parse(const char *spec, struct cp_feed *f, char *err, size_t errlen)
+{
+	const char *colon = strchr(spec, ':');
+	char *p, *save = NULL;
+
+	memset(f, 0, sizeof(*f));
+	f->type = -1;
+	f->action = CP_ACT_ALERT;
+	f->confidence = -1;
+	if (colon != NULL && (f->fmt = find_loader(spec, (size_t)(colon - spec))) != NULL)
+		spec = colon + 1;
+	if (strlen(spec) >= sizeof(f->spec)) {
+		snprintf(err, errlen, "feed spec too long");
+		return -EINVAL;
+	}
+	strcpy(f->spec, spec);
+	p = strtok_r(f->spec, ",", &save);
+	if (p == NULL || *p == '\0') {
+		snprintf(err, errlen, "feed spec '%s' has no path", spec);
+		return -EINVAL;
+	}
+	snprintf(f->path, sizeof(f->path), "%s", p);
+	if (f->fmt == NULL) {
+		size_t n = strlen(f->path);
+		if (n > 4 && strcmp(f->path + n - 4, ".csv") == 0)
+			f->fmt = &cp_loader_csv;
+	}
+	default_name(f);
+	while ((p = strtok_r(NULL, ",", &save)) != NULL) {
+		char *eq = strchr(p, '=');
+		if (eq == NULL || eq == p || f->nkv == CP_LOAD_MAX_KV) {
+			snprintf(err, errlen, "%s: bad option '%s' (want key=value)", f->path, p);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		f->key[f->nkv] = p;
+		f->val[f->nkv++] = eq + 1;
+		if (apply_common(f, p, eq + 1, err, errlen) != 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+const char *cp_feed_opt(const struct cp_feed *f, const char *key)
+{
+	for (unsigned i = 0; i < f->nkv; i++)
+		if (strcmp(f->key[i], key) == 0)
+			return f->val[i];
+	return NULL;
+}
+
+static int known_key(const struct cp_loader *l, const char *k)
+{
+	for (const char *const *p = common_keys; *p; p++)
+		if (strcmp(*p, k) == 0)
+			return 1;
+	for (const char *const *p = l->keys; p && *p; p++)
+		if (strcmp(*p, k) == 0)
+			return 1;
+	return 0;
+}
+
+void cp_load_default_meta(const struct cp_load_ctx *ctx, struct cp_meta_in *m)
+{
+	*m = (struct cp_meta_in){ .action = ctx->feed->action,
+				  .confidence = ctx->feed->confidence,
+				  .feed = ctx->feed->name };
+}
+
+int cp_load_feed(const struct cp_feed *f, struct cp_compiler *comp, struct cp_diag *diag,
+		 void (*progress)(void *, uint64_t, uint64_t), void *arg)
+{
+	struct cp_load_ctx ctx = { .feed = f, .comp = comp, .diag = diag, .progress = progress,
+				   .progress_arg = arg };
+	struct cp_feed copy = *f;
+	struct cp_meta_in m;
+	int rc;
+
+	if (copy.fmt == NULL)
+		copy.fmt = &cp_loader_plain;
+	ctx.feed = &copy;
+	for (unsigned i = 0; i < copy.nkv; i++) {
+		if (!known_key(copy.fmt, copy.key[i])) {
+			fprintf(diag->out, "%s: unknown option '%s' for %s feeds\n", copy.path,
+				copy.key[i], copy.fmt->name);
+			return -EINVAL;
+		}
+	}
+	cp_load_default_meta(&ctx, &m);
+	if ((rc = cp_compiler_meta(comp, &m, &ctx.feed_meta)) != 0)
+		return rc;
+	return copy.fmt->load(&ctx);
+}
+
+static void count_reason(struct cp_diag *d, const char *reason)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nreasons; i++)
+		if (d->reason[i] == reason || strcmp(d->reason[i], reason) == 0)
+			break;
+	if (i == d->nreasons) {
+		if (i == CP_LOAD_MAX_REASONS)
+			i--;  /* the last slot collects the rarest reasons */
+		else
+			d->reason[d->nreasons++] = reason;
+	}
+	d->count[i]++;
+}
+
+int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
+		  const char *value, size_t n)
+{
+	struct cp_diag *d = ctx->diag;
+
+	count_reason(d, reason);
+	if (++d->errors <= d->max_print) {
+		if (value != NULL)
+			fprintf(d->out, "%s:%llu: %s: '%.*s'\n", ctx->feed->path,
+				(unsigned long long)line, reason, n > 200 ? 200 : (int)n, value);
+		else
+			fprintf(d->out, "%s:%llu: %s\n", ctx->feed->path, (unsigned long long)line,
+				reason);
+	} else if (d->errors == d->max_print + 1) {
+		fprintf(d->out, "(further errors are counted, not printed)\n");
+	}
+	return d->errors > d->max_errors ? -ECANCELED : 0;
+}
+
+int cp_load_emit(struct cp_load_ctx *ctx, uint64_t line, int t, const char *s, size_t n,
+		 const struct cp_meta_in *meta)
+{
+	struct cp_ind ind;
+	const char *why = NULL;
+	uint32_t mid = ctx->feed_meta;
+	int rc;
+
+	rc = t < 0 ? cp_norm_auto(s, n, &ind, &why) : cp_norm((enum cp_itype)t, s, n, &ind, &why);
+	if (rc != 0)
+		return cp_load_error(ctx, line, why, s, n);
+	if (ind.type == CP_T_DOMAIN && ctx->feed->subdomains)
+		ind.subdomains = 1;
+	if (meta != NULL && (rc = cp_compiler_meta(ctx->comp, meta, &mid)) != 0)
+		return cp_load_error(ctx, line, rc == -E2BIG ? "too many distinct metadata records"
+							     : "out of memory", NULL, 0);
+	rc = cp_compiler_add(ctx->comp, &ind, mid);
+	if (rc < 0)
+		return rc;
+	ctx->emitted += rc == 0;
+	return 0;
+}
+
+int cp_load_map(const char *path, const uint8_t **p, size_t *n)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*p = NULL;
+	*n = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size > 0) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+		*p = m;
+		*n = (size_t)st.st_size;
+	}
+	close(fd);
+	return 0;
+}
+
+void cp_load_unmap(const uint8_t *p, size_t n)
+{
+	if (p != NULL)
+		munmap((void *)p, n);
+}
+
+static int digits(const char *s, size_t n, size_t at, size_t len, int *v)
+{
+	*v = 0;
+	if (at + len > n)
+		return -1;
+	for (size_t i = at; i < at + len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+int cp_parse_time(const char *s, size_t n, int64_t *t)
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0;
+	size_t i = 10;
+
+	int all = n > 0 && n <= 12;
+
+	for (size_t k = 0; all && k < n; k++)
+		all = s[k] >= '0' && s[k] <= '9';
+	if (all) {
+		*t = 0;
+		for (size_t k = 0; k < n; k++)
+			*t = *t * 10 + (s[k] - '0');
+		return 0;
+	}
+	if (digits(s, n, 0, 4, &y) || n < 10 || s[4] != '-' || digits(s, n, 5, 2, &mo) ||
+	    s[7] != '-' || digits(s, n, 8, 2, &d))
+		return -EINVAL;
+	if (n > 10) {
+		if ((s[10] != 'T' && s[10] != ' ') || digits(s, n, 11, 2, &h) || n < 19 ||
+		    s[13] != ':' || digits(s, n, 14, 2, &mi) || s[16] != ':' ||
+		    digits(s, n, 17, 2, &sec))
+			return -EINVAL;
+		i = 19;
+		if (i < n && s[i] == '.')
+			for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+				;
+		if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+			i++;
+		} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+			int oh, om;
+			if (digits(s, n, i + 1, 2, &oh) || i + 3 >= n || s[i + 3] != ':' ||
+			    digits(s, n, i + 4, 2, &om))
+				return -EINVAL;
+			off = (s[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+			i += 6;
+		}
+	}
+	if (i != n || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -EINVAL;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*t = (int64_t)timegm(&tm) - off;
+	return 0;
+}

@@ -1,0 +1,98 @@
+/* Feed loaders: one file per format over one interface. Control plane.
+ *
+ * A loader reads a feed and hands each value to cp_load_emit(), which
+ * normalises it, attaches the metadata and passes it to the compiler, or
+ * reports "FILE:LINE: reason: 'value'" and counts the reason.
+ */
+#ifndef CP_LOADER_H
+#define CP_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/cp.h"
+#include "compile.h"
+#include "indicator/indicator.h"
+
+#define CP_LOAD_MAX_KV 16
+#define CP_LOAD_MAX_REASONS 64
+
+/* A feed as given on the command line: [FORMAT:]PATH[,key=value...]. */
+struct cp_feed {
+	const struct cp_loader *fmt;
+	char path[4096];
+	char name[256];          /* feed name: feed=, else the file's base name */
+	int type;                /* forced enum cp_itype, or -1: auto-detect */
+	enum cp_action action;
+	int confidence;          /* -1: unset */
+	int subdomains;          /* 1: bare domains cover their subdomains */
+	unsigned nkv;
+	char *key[CP_LOAD_MAX_KV];  /* every key=value, for format options */
+	char *val[CP_LOAD_MAX_KV];
+	char spec[4096 + 512];   /* storage for key/val */
+};
+
+/* Error accounting shared by every feed of one compile. */
+struct cp_diag {
+	FILE *out;               /* where messages go (stderr) */
+	uint64_t max_errors;     /* stop once errors exceed this; UINT64_MAX: never */
+	uint64_t max_print;      /* messages printed before counting silently */
+	uint64_t errors;
+	unsigned nreasons;
+	const char *reason[CP_LOAD_MAX_REASONS];
+	uint64_t count[CP_LOAD_MAX_REASONS];
+};
+
+struct cp_load_ctx {
+	const struct cp_feed *feed;
+	struct cp_compiler *comp;
+	struct cp_diag *diag;
+	uint64_t emitted;
+	uint32_t feed_meta;      /* the feed's default metadata, interned */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
+};
+
+struct cp_loader {
+	const char *name;
+	const char *const *keys;  /* format options it accepts, NULL-terminated */
+	/* Returns 1 when head (the file's first bytes) looks like this format. */
+	int (*probe)(const char *path, const uint8_t *head, size_t n);
+	/* Loads the whole feed. Returns 0, or -errno for an I/O failure or when
+	 * the error limit was passed (-ECANCELED). */
+	int (*load)(struct cp_load_ctx *ctx);
+};
+
+extern const struct cp_loader cp_loader_plain;
+extern const struct cp_loader cp_loader_csv;
+
+/* Parses a feed spec. Returns 0, or -EINVAL with a message in err. */
+int cp_feed_parse(const char *spec, struct cp_feed *f, char *err, size_t errlen);
+/* The value of key in the feed's options, or NULL. */
+const char *cp_feed_opt(const struct cp_feed *f, const char *key);
+
+/* Loads one feed into comp. Returns 0 or -errno (-ECANCELED: too many errors). */
+int cp_load_feed(const struct cp_feed *f, struct cp_compiler *comp, struct cp_diag *diag,
+		 void (*progress)(void *, uint64_t, uint64_t), void *arg);
+
+/* For loaders: value s[0..n) at line, typed t (-1: auto) with metadata
+ * meta (NULL: the feed's default). Returns 0, or -ECANCELED past the limit. */
+int cp_load_emit(struct cp_load_ctx *ctx, uint64_t line, int t, const char *s, size_t n,
+		 const struct cp_meta_in *meta);
+/* Reports FILE:LINE: reason[: 'value']. Returns -ECANCELED past the limit. */
+int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
+		  const char *value, size_t n);
+/* The feed's default metadata as a cp_meta_in. */
+void cp_load_default_meta(const struct cp_load_ctx *ctx, struct cp_meta_in *m);
+
+/* Maps a whole file read-only for sequential reading. Returns 0 or -errno;
+ * *p is NULL for an empty file. cp_load_unmap() releases it. */
+int cp_load_map(const char *path, const uint8_t **p, size_t *n);
+void cp_load_unmap(const uint8_t *p, size_t n);
+
+/* Parses a timestamp: unix seconds, YYYY-MM-DD, or RFC 3339
+ * YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM). Returns 0 or -EINVAL. */
+int cp_parse_time(const char *s, size_t n, int64_t *t);
+
+#endif
