@@ -51,6 +51,7 @@ BINS    := $(B)/chokepoint-intel $(B)/chokepoint-bench
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
 
 .PHONY: all test unit integration run bench clean
+.SECONDARY:
 all: $(BINS)
 
 $(B)/obj/bench/%.o: bench/%.c

@@ -31,7 +31,7 @@ struct cp_snap_hdr {
 	uint64_t seed;
 	uint32_t nsect;
 	uint32_t flags;
-	uint64_t hdr_cksum;  /* XXH3-64 of the 4 KiB header with this field 0 */
+	uint64_t hdr_cksum;  /* XXH3-64 of the whole 4 KiB page, this field 0 */
 	uint64_t reserved[2];
 	struct cp_snap_sect sect[CP_SNAP_MAX_SECT];
 };

@@ -39,11 +39,11 @@ static void *refuse(char *err, size_t errlen, int e, const char *path, const cha
 
 static uint64_t hdr_cksum(const struct cp_snap_hdr *h)
 {
-	struct cp_snap_hdr copy;
+	uint8_t page[CP_SNAP_HDR_SIZE];
 
-	memcpy(&copy, h, sizeof(copy));
-	copy.hdr_cksum = 0;
-	return XXH3_64bits(&copy, sizeof(copy));
+	memcpy(page, h, sizeof(page));
+	((struct cp_snap_hdr *)page)->hdr_cksum = 0;
+	return XXH3_64bits(page, sizeof(page));
 }
 
 /* Returns NULL when the header is sound, else a static reason. */

@@ -66,10 +66,10 @@ static int write_body(struct cp_snap_writer *w, FILE *f)
 	h->file_size = CP_SNAP_HDR_SIZE;
 	if (h->nsect > 0)
 		h->file_size = h->sect[h->nsect - 1].off + h->sect[h->nsect - 1].size;
+	/* The checksum covers the whole 4 KiB page, padding included. */
 	h->hdr_cksum = 0;
 	memcpy(hdr_page, h, sizeof(*h));
-	/* The checksum covers the struct; the rest of the page is zero. */
-	h->hdr_cksum = XXH3_64bits(h, sizeof(*h));
+	h->hdr_cksum = XXH3_64bits(hdr_page, sizeof(hdr_page));
 	memcpy(hdr_page, h, sizeof(*h));
 	if (write_all(f, hdr_page, sizeof(hdr_page)) != 0)
 		return -EIO;

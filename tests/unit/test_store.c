@@ -1,0 +1,346 @@
+/* The store against a naive reference: random sets and queries over every
+ * structure (exact tables, CIDR tries, domain suffixes), plus the rules that
+ * matter most: label boundaries and precedence. */
+#include "helpers.h"
+#include "indicator/indicator.h"
+
+#include <arpa/inet.h>
+
+#define NFEEDS 3
+
+struct ref_ind {
+	struct cp_ind ind;
+	uint32_t meta;
+};
+
+/* Sorted (meta << 8 | plen code) pairs: compares sets independent of order. */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static unsigned store_entries(const struct cp_store *s, const struct cp_ind *q, uint32_t *out,
+			      enum cp_action *best)
+{
+	struct cp_match m[130];
+	unsigned nm = cp_store_match(s, q, m, 130), n = 0;
+
+	*best = CP_ACT_NONE;
+	for (unsigned i = 0; i < nm; i++) {
+		const uint32_t *e;
+		unsigned k = cp_store_set(s, m[i].ref, &e);
+		enum cp_action a = CP_ACT_NONE;
+
+		cr_assert_gt(k, 0);
+		for (unsigned j = 0; j < k; j++) {
+			const struct cp_meta_rec *r = cp_store_meta(s, e[j] & 0xffffff);
+			cr_assert_not_null(r);
+			if (r->action > a)
+				a = r->action;
+			/* domains: tag the entry with where the matched name starts */
+			out[n++] = (e[j] & 0xffffff) << 8 | (q->type == CP_T_DOMAIN ? m[i].name_off * 2u + m[i].subdomains : e[j] >> 24);
+		}
+		cr_assert_eq(cp_ref_action(m[i].ref), a, "ref action is the set's best");
+		if (a > *best)
+			*best = a;
+	}
+	qsort(out, n, 4, cmp_u32);
+	return n;
+}
+
+static int covers(const struct cp_ind *p, const struct cp_ind *q)
+{
+	unsigned full = p->len * 8;
+
+	for (unsigned b = 0; b < p->plen && b < full; b++)
+		if (((p->v[b / 8] ^ q->v[b / 8]) >> (7 - b % 8)) & 1)
+			return 0;
+	return 1;
+}
+
+static unsigned ref_entries(const struct ref_ind *set, size_t n, const uint8_t *actions,
+			    const struct cp_ind *q, uint32_t *out, enum cp_action *best)
+{
+	unsigned k = 0;
+
+	*best = CP_ACT_NONE;
+	for (size_t i = 0; i < n; i++) {
+		const struct cp_ind *p = &set[i].ind;
+		int hit = 0;
+		unsigned tag = 0;
+
+		if (p->type != q->type)
+			continue;
+		if (q->type == CP_T_IPV4 || q->type == CP_T_IPV6) {
+			hit = covers(p, q);
+			tag = p->plen + 1u;
+		} else if (q->type == CP_T_DOMAIN) {
+			if (!p->subdomains) {
+				hit = p->len == q->len && !memcmp(p->v, q->v, q->len);
+			} else if (p->len == q->len) {
+				hit = !memcmp(p->v, q->v, q->len);
+			} else if (p->len < q->len) {
+				/* label boundary: "evil.com" covers "a.evil.com", never "notevil.com" */
+				hit = q->v[q->len - p->len - 1] == '.' &&
+				      !memcmp(p->v, q->v + q->len - p->len, p->len);
+			}
+			tag = (q->len - p->len) * 2 + p->subdomains;
+		} else {
+			hit = p->len == q->len && !memcmp(p->v, q->v, q->len);
+		}
+		if (!hit)
+			continue;
+		out[k++] = set[i].meta << 8 | tag;
+		if (actions[set[i].meta] > *best)
+			*best = actions[set[i].meta];
+	}
+	qsort(out, k, 4, cmp_u32);
+	/* The store keeps each (meta, indicator) once. */
+	unsigned m = 0;
+	for (unsigned i = 0; i < k; i++)
+		if (m == 0 || out[i] != out[m - 1])
+			out[m++] = out[i];
+	return m;
+}
+
+static void random_ind(uint64_t *rs, enum cp_itype t, struct cp_ind *ind, int query)
+{
+	static const char *const labels[] = { "a", "b", "evil", "notevil", "x-1", "cdn" };
+	static const char *const tlds[] = { "com", "org", "evil.com" };
+	char buf[256];
+	const char *why;
+	size_t n = 0;
+
+	switch (t) {
+	case CP_T_IPV4: {
+		/* a small universe so that exact hits and nesting are common */
+		uint32_t a = 0x0a000000u | (uint32_t)(t_rand(rs) % 4096);
+		unsigned plen = query || t_rand(rs) % 2 ? 32 : 8 + (unsigned)(t_rand(rs) % 24);
+		if (t_rand(rs) % 8 == 0)
+			a = (uint32_t)t_rand(rs);
+		a &= plen ? ~0u << (32 - plen) : 0;
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", a >> 24, a >> 16 & 255, a >> 8 & 255,
+			 a & 255, plen);
+		break;
+	}
+	case CP_T_IPV6: {
+		uint8_t v[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+		char tmp[64];
+		unsigned plen = query || t_rand(rs) % 2 ? 128 : 16 + (unsigned)(t_rand(rs) % 112);
+		v[14] = (uint8_t)(t_rand(rs) % 4);
+		v[15] = (uint8_t)t_rand(rs);
+		v[5] = (uint8_t)(t_rand(rs) % 2);
+		for (unsigned b = plen; b < 128; b++)
+			v[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+		inet_ntop(AF_INET6, v, tmp, sizeof(tmp));
+		snprintf(buf, sizeof(buf), "%s/%u", tmp, plen);
+		break;
+	}
+	case CP_T_DOMAIN: {
+		unsigned depth = 1 + (unsigned)(t_rand(rs) % 3);
+		if (!query && t_rand(rs) % 2)
+			n += (size_t)snprintf(buf, sizeof(buf), "*.");
+		for (unsigned i = 0; i < depth; i++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s.",
+					      labels[t_rand(rs) % 6]);
+		snprintf(buf + n, sizeof(buf) - n, "%s", tlds[t_rand(rs) % 3]);
+		break;
+	}
+	default:
+		for (unsigned i = 0; i < 32; i++)
+			buf[i] = "0123456789abcdef"[i < 30 ? 0 : t_rand(rs) % 16];
+		buf[32] = '\0';
+		break;
+	}
+	cr_assert_eq(cp_norm(t, buf, strlen(buf), ind, &why), 0, "%s: %s", buf, why);
+}
+
+static void differential(uint64_t seed, size_t n, size_t nq)
+{
+	static const enum cp_itype types[] = { CP_T_IPV4, CP_T_IPV6, CP_T_DOMAIN, CP_T_MD5 };
+	struct cp_compiler *c = cp_compiler_new(seed);
+	struct ref_ind *set = calloc(n, sizeof(*set));
+	uint8_t actions[NFEEDS * 3];
+	uint32_t metas[NFEEDS * 3];
+	uint64_t rs = seed;
+	struct t_store ts;
+	char feed[16];
+
+	for (unsigned i = 0; i < NFEEDS * 3; i++) {
+		snprintf(feed, sizeof(feed), "feed%u", i / 3);
+		actions[i] = (uint8_t)(1 + i % 3);
+		metas[i] = t_meta(c, actions[i], feed);
+		cr_assert_eq(metas[i], i);
+	}
+	for (size_t i = 0; i < n; i++) {
+		random_ind(&rs, types[t_rand(&rs) % 4], &set[i].ind, 0);
+		set[i].meta = (uint32_t)(t_rand(&rs) % (NFEEDS * 3));
+		cr_assert_eq(cp_compiler_add(c, &set[i].ind, set[i].meta), 0);
+	}
+	t_open(c, &ts, NULL);
+	for (size_t i = 0; i < nq; i++) {
+		struct cp_ind q;
+		static uint32_t got[4096], want[40000];
+		enum cp_action gb, wb;
+		char txt[300];
+
+		random_ind(&rs, types[t_rand(&rs) % 4], &q, 1);
+		if (i % 3 == 0 && q.type != CP_T_DOMAIN)
+			q = set[t_rand(&rs) % n].ind;  /* members, CIDRs included */
+		/* Look up addresses: a CIDR member stands for its network address. */
+		if (q.type == CP_T_IPV4 || q.type == CP_T_IPV6)
+			q.plen = (uint8_t)(q.len * 8);
+		unsigned ng = store_entries(ts.store, &q, got, &gb);
+		unsigned nw = ref_entries(set, n, actions, &q, want, &wb);
+		cp_ind_format(&q, txt, sizeof(txt));
+		cr_assert_eq(ng, nw, "%s %s: %u entries, want %u", cp_itype_name(q.type), txt, ng, nw);
+		cr_assert_arr_eq(got, want, nw * 4, "%s: entries differ", txt);
+		cr_assert_eq(gb, wb, "%s: action %d, want %d", txt, gb, wb);
+	}
+	t_close(&ts);
+	cp_compiler_free(c);
+	free(set);
+}
+
+Test(store, invalid_arguments)
+{
+	struct cp_compiler *c = cp_compiler_new(1);
+	struct t_store ts;
+	struct cp_ind q;
+	struct cp_match m[4];
+	const uint32_t *e;
+	const char *why;
+
+	t_add(c, CP_T_DOMAIN, "evil.com", t_meta(c, CP_ACT_DROP, "f"));
+	t_open(c, &ts, NULL);
+	cp_norm(CP_T_DOMAIN, "evil.com", 8, &q, &why);
+	cr_expect_eq(cp_store_match(ts.store, &q, m, 0), 0, "max 0 writes nothing");
+	cr_expect_eq(cp_store_set(ts.store, 0, &e), 0, "ref 0 is no set");
+	cr_expect_eq(cp_store_set(ts.store, 0x3fffffff | 1u << 30, &e), 0, "ref out of range");
+	cr_expect_null(cp_store_meta(ts.store, 12345));
+	cr_expect_null(cp_store_str(ts.store, 0));
+	cr_expect_null(cp_store_str(ts.store, 1u << 30));
+	t_close(&ts);
+	cp_compiler_free(c);
+}
+
+Test(store, differential_small)
+{
+	for (uint64_t seed = 1; seed <= 20; seed++)
+		differential(seed * 0x9e3779b97f4a7c15ULL, 40, 400);
+}
+
+Test(store, differential_large)
+{
+	differential(42, 20000, 20000);
+}
+
+Test(store, label_boundaries)
+{
+	struct cp_compiler *c = cp_compiler_new(7);
+	struct t_store ts;
+	struct cp_match m[8];
+	struct cp_ind q;
+	const char *why;
+	uint32_t meta = t_meta(c, CP_ACT_DROP, "f");
+
+	t_add(c, CP_T_DOMAIN, "*.evil.com", meta);
+	t_add(c, CP_T_DOMAIN, "exact.org", meta);
+	t_open(c, &ts, NULL);
+	static const struct {
+		const char *name;
+		unsigned hits;
+	} cases[] = {
+		{ "evil.com", 1 }, { "a.evil.com", 1 }, { "a.b.evil.com", 1 },
+		{ "notevil.com", 0 }, { "evil.com.au", 0 }, { "xevil.com", 0 },
+		{ "exact.org", 1 }, { "a.exact.org", 0 }, { "org", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cp_norm(CP_T_DOMAIN, cases[i].name, strlen(cases[i].name), &q, &why);
+		cr_expect_eq(cp_store_match(ts.store, &q, m, 8), cases[i].hits, "%s", cases[i].name);
+	}
+	t_close(&ts);
+	cp_compiler_free(c);
+}
+
+Test(store, precedence)
+{
+	struct cp_compiler *c = cp_compiler_new(9);
+	struct t_store ts;
+	struct cp_match m[8];
+	struct cp_ind q;
+	const char *why;
+
+	t_add(c, CP_T_IPV4, "10.0.0.0/8", t_meta(c, CP_ACT_ALERT, "a"));
+	t_add(c, CP_T_IPV4, "10.1.0.0/16", t_meta(c, CP_ACT_DROP, "b"));
+	t_add(c, CP_T_IPV4, "10.1.2.3", t_meta(c, CP_ACT_ALLOW, "c"));
+	t_add(c, CP_T_IPV4, "10.1.2.4", t_meta(c, CP_ACT_ALERT, "d"));
+	t_add(c, CP_T_DOMAIN, "*.example.com", t_meta(c, CP_ACT_ALLOW, "e"));
+	t_add(c, CP_T_DOMAIN, "bad.example.com", t_meta(c, CP_ACT_DROP, "f"));
+	t_open(c, &ts, NULL);
+	static const struct {
+		enum cp_itype t;
+		const char *v;
+		enum cp_action want;
+	} cases[] = {
+		{ CP_T_IPV4, "10.9.9.9", CP_ACT_ALERT },  { CP_T_IPV4, "10.1.9.9", CP_ACT_DROP },
+		{ CP_T_IPV4, "10.1.2.3", CP_ACT_ALLOW },  { CP_T_IPV4, "10.1.2.4", CP_ACT_DROP },
+		{ CP_T_IPV4, "11.0.0.1", CP_ACT_NONE },   { CP_T_DOMAIN, "bad.example.com", CP_ACT_ALLOW },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum cp_action best = CP_ACT_NONE;
+		cp_norm(cases[i].t, cases[i].v, strlen(cases[i].v), &q, &why);
+		unsigned k = cp_store_match(ts.store, &q, m, 8);
+		for (unsigned j = 0; j < k; j++)
+			if (cp_ref_action(m[j].ref) > best)
+				best = cp_ref_action(m[j].ref);
+		cr_expect_eq(best, cases[i].want, "%s", cases[i].v);
+	}
+	t_close(&ts);
+	cp_compiler_free(c);
+}
+
+Test(store, lpm4_bulk_matches_single)
+{
+	struct cp_compiler *c = cp_compiler_new(11);
+	struct t_store ts;
+	uint32_t addrs[64], refs[64];
+	uint64_t rs = 5;
+
+	t_add(c, CP_T_IPV4, "10.0.0.0/8", t_meta(c, CP_ACT_ALERT, "a"));
+	t_add(c, CP_T_IPV4, "10.200.0.0/25", t_meta(c, CP_ACT_DROP, "a"));
+	t_open(c, &ts, NULL);
+	for (unsigned i = 0; i < 64; i++)
+		addrs[i] = (i % 2 ? 0x0ac80000u : 0x0a000000u) | (uint32_t)(t_rand(&rs) % 256);
+	addrs[0] = 0x0b000001u;
+	cr_expect_eq(cp_store_lpm4_bulk(ts.store, addrs, refs, 64), 63);
+	cr_expect_eq(refs[0], 0u);
+	for (unsigned i = 1; i < 64; i++)
+		cr_expect_eq(cp_ref_action(refs[i]), addrs[i] >> 16 == 0x0ac8 && (addrs[i] & 0xff) < 128
+							     ? CP_ACT_DROP : CP_ACT_ALERT);
+	t_close(&ts);
+	cp_compiler_free(c);
+}
+
+Test(store, expired_not_compiled)
+{
+	struct cp_compiler *c = cp_compiler_new(3);
+	struct cp_meta_in old = { .action = CP_ACT_DROP, .confidence = -1, .feed = "f",
+				  .valid_until = 1000 };
+	struct cp_compile_stats st;
+	struct t_store ts;
+	struct cp_ind ind;
+	struct cp_match m[2];
+	const char *why;
+	uint32_t id;
+
+	cr_assert_eq(cp_compiler_meta(c, &old, &id), 0);
+	cp_norm(CP_T_DOMAIN, "old.com", 7, &ind, &why);
+	cr_expect_eq(cp_compiler_add(c, &ind, id), 1);
+	t_open(c, &ts, &st);
+	cr_expect_eq(st.expired, 1u);
+	cr_expect_eq(cp_store_match(ts.store, &ind, m, 2), 0);
+	t_close(&ts);
+	cp_compiler_free(c);
+}
