@@ -26,6 +26,7 @@ struct csv_state {
 	const char *col_name[C__N];  /* header names still to resolve */
 	int header;               /* 1: the first record names the columns */
 	uint64_t line, rec_line;
+	uint64_t start_line;      /* where the record being parsed began */
 	unsigned nf;
 	char *buf;                /* the current record's fields, NUL-separated */
 	size_t blen, bcap;
@@ -39,7 +40,7 @@ static void on_field(void *s, size_t n, void *arg)
 	struct csv_state *st = arg;
 
 	if (st->nf == 0)
-		st->rec_line = st->line;
+		st->rec_line = st->start_line;
 	if (st->nf == MAX_FIELDS) {
 		st->too_many = 1;
 		return;
@@ -217,9 +218,12 @@ static int feed_lines(struct csv_state *st, struct csv_parser *p, const uint8_t 
 		size_t len = nl ? (size_t)(nl - (d + off)) + 1 : n - off;
 
 		st->line++;
-		if (between_records(p) && d[off] == '#') {
-			off += len;
-			continue;
+		if (between_records(p)) {
+			st->start_line = st->line;
+			if (d[off] == '#') {
+				off += len;
+				continue;
+			}
 		}
 		if (memchr(d + off, '\0', len) != NULL) {
 			st->rc = cp_load_error(st->ctx, st->line, "NUL byte in line", NULL, 0);

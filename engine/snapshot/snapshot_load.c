@@ -115,6 +115,13 @@ static struct cp_snap *verify(struct cp_snap *snap, const char *path, unsigned f
 		if (XXH3_64bits(snap->map + s->off, s->size) != s->cksum)
 			return refuse(err, errlen, EBADMSG, path,
 				      "checksum mismatch in section %u (id 0x%x)", i, s->id);
+		/* Padding up to the next section (or the end) must be zero: any
+		 * flipped byte in the file is noticed, not only those in data. */
+		uint64_t pad_end = i + 1 < h->nsect ? h->sect[i + 1].off : snap->map_size;
+		for (uint64_t p = s->off + s->size; p < pad_end; p++)
+			if (snap->map[p] != 0)
+				return refuse(err, errlen, EBADMSG, path,
+					      "non-zero padding after section %u", i);
 		snap->data[i] = snap->map + s->off;
 		if ((flags & CP_SNAP_HUGE) && s->size >= (2u << 20) && copy_huge(snap, i) != 0)
 			return refuse(err, errlen, ENOMEM, path, "out of memory copying section %u", i);

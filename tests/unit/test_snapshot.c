@@ -1,0 +1,164 @@
+/* Snapshot files: round trip, and refusal of every truncation and of every
+ * single-byte corruption of the header page and section table. */
+#include "helpers.h"
+#include "snapshot/snapshot_internal.h"
+
+#include <errno.h>
+
+static void small_snapshot(char *path, size_t n, struct cp_compile_stats *st)
+{
+	struct cp_compiler *c = cp_compiler_new(0x1234);
+	struct cp_ind ind;
+	const char *why;
+	char err[256];
+	uint32_t m = t_meta(c, CP_ACT_DROP, "feed");
+
+	t_add(c, CP_T_DOMAIN, "evil.com", m);
+	t_add(c, CP_T_IPV4, "10.0.0.0/8", m);
+	t_add(c, CP_T_IPV4, "1.2.3.4", m);
+	cp_norm(CP_T_SHA256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 64, &ind, &why);
+	cp_compiler_add(c, &ind, m);
+	t_tmpname(path, n, "small");
+	cr_assert_eq(cp_compiler_write(c, path, st, err, sizeof(err)), 0, "%s", err);
+	cp_compiler_free(c);
+}
+
+static int opens(const char *path, char *err, size_t n)
+{
+	struct cp_snap *s = cp_snap_open(path, 0, err, n);
+
+	if (s == NULL)
+		return -errno;
+	struct cp_store *st = cp_store_open(s);
+	int ok = st != NULL;
+	cp_store_close(st);
+	cp_snap_close(s);
+	return ok ? 0 : -EBADMSG;
+}
+
+Test(snapshot, invalid_arguments)
+{
+	char err[256];
+
+	cr_expect_null(cp_snap_open("/nonexistent/x.cpsnap", 0, err, sizeof(err)));
+	cr_expect_eq(errno, ENOENT);
+	cr_expect(strstr(err, "/nonexistent/x.cpsnap") != NULL, "message names the file: %s", err);
+	cr_expect_null(cp_snap_open("/tmp", 0, err, sizeof(err)));
+	cr_expect_eq(errno, EINVAL);
+	cp_snap_close(NULL);
+}
+
+Test(snapshot, round_trip)
+{
+	char path[128], err[256];
+	struct cp_compile_stats st;
+	struct cp_match m[4];
+	struct cp_ind q;
+	const char *why;
+
+	small_snapshot(path, sizeof(path), &st);
+	for (unsigned flags = 0; flags <= CP_SNAP_HUGE; flags += CP_SNAP_HUGE) {
+		struct cp_snap *snap = cp_snap_open(path, flags, err, sizeof(err));
+		cr_assert_not_null(snap, "%s", err);
+		cr_expect_eq(cp_snap_seed(snap), 0x1234u);
+		struct cp_store *s = cp_store_open(snap);
+		cr_assert_not_null(s);
+		cp_norm(CP_T_DOMAIN, "evil.com", 8, &q, &why);
+		cr_expect_eq(cp_store_match(s, &q, m, 4), 1);
+		cp_norm(CP_T_IPV4, "10.9.9.9", 8, &q, &why);
+		cr_expect_eq(cp_store_match(s, &q, m, 4), 1);
+		cr_expect_eq(cp_ref_action(m[0].ref), CP_ACT_DROP);
+		cr_expect_eq(cp_store_count(s, CP_T_IPV4), 2u);
+		cr_expect_eq(cp_store_count(s, CP_T_SHA256), 1u);
+		cp_store_close(s);
+		cp_snap_close(snap);
+	}
+	unlink(path);
+}
+
+Test(snapshot, every_truncation_refused)
+{
+	char path[128], cut[128], err[256];
+	size_t n;
+	struct cp_compile_stats st;
+
+	small_snapshot(path, sizeof(path), &st);
+	uint8_t *buf = t_read_file(path, &n);
+	t_tmpname(cut, sizeof(cut), "cut");
+	for (size_t len = 0; len < n; len += len < 2 * CP_SNAP_HDR_SIZE ? 1 : 61) {
+		FILE *f = fopen(cut, "wb");
+		fwrite(buf, 1, len, f);
+		fclose(f);
+		cr_assert_neq(opens(cut, err, sizeof(err)), 0, "truncated to %zu opened", len);
+		cr_assert(strstr(err, cut) != NULL, "message names the file: %s", err);
+	}
+	/* and one byte too many */
+	FILE *f = fopen(cut, "wb");
+	fwrite(buf, 1, n, f);
+	fputc(0, f);
+	fclose(f);
+	cr_assert_eq(opens(cut, err, sizeof(err)), -EBADMSG);
+	unlink(cut);
+	unlink(path);
+	free(buf);
+}
+
+Test(snapshot, every_header_byte_corruption_refused)
+{
+	char path[128], bad[128], err[256];
+	size_t n;
+	struct cp_compile_stats st;
+
+	small_snapshot(path, sizeof(path), &st);
+	uint8_t *buf = t_read_file(path, &n);
+	t_tmpname(bad, sizeof(bad), "bad");
+	cr_assert_eq(opens(path, err, sizeof(err)), 0, "%s", err);
+	for (size_t off = 0; off < CP_SNAP_HDR_SIZE; off++) {
+		for (unsigned x = 0x01; x <= 0x80; x <<= 7) {
+			buf[off] ^= (uint8_t)x;
+			FILE *f = fopen(bad, "wb");
+			fwrite(buf, 1, n, f);
+			fclose(f);
+			buf[off] ^= (uint8_t)x;
+			cr_assert_neq(opens(bad, err, sizeof(err)), 0, "flip 0x%x at %zu opened", x, off);
+		}
+	}
+	/* section bytes: every 97th byte */
+	for (size_t off = CP_SNAP_HDR_SIZE; off < n; off += 97) {
+		buf[off] ^= 0x10;
+		FILE *f = fopen(bad, "wb");
+		fwrite(buf, 1, n, f);
+		fclose(f);
+		buf[off] ^= 0x10;
+		int rc = opens(bad, err, sizeof(err));
+		cr_assert_eq(rc, -EBADMSG, "flip at %zu: %d", off, rc);
+	}
+	unlink(bad);
+	unlink(path);
+	free(buf);
+}
+
+Test(snapshot, foreign_and_newer_files)
+{
+	char path[128], err[256];
+	struct cp_snap_hdr h = { 0 };
+
+	t_tmpname(path, sizeof(path), "foreign");
+	t_write_file(path, "#!/bin/sh\necho this is not a snapshot but it is long enough........\n");
+	FILE *f = fopen(path, "ab");
+	for (int i = 0; i < 5000; i++)
+		fputc('x', f);
+	fclose(f);
+	cr_expect_eq(opens(path, err, sizeof(err)), -EPROTO);
+	cr_expect(strstr(err, "not a chokepoint snapshot") != NULL, "%s", err);
+	memcpy(h.magic, CP_SNAP_MAGIC, 8);
+	h.version = 99;
+	f = fopen(path, "wb");
+	fwrite(&h, 1, sizeof(h), f);
+	for (size_t i = sizeof(h); i < CP_SNAP_HDR_SIZE; i++)
+		fputc(0, f);
+	fclose(f);
+	cr_expect_eq(opens(path, err, sizeof(err)), -EPROTO);
+	cr_expect(strstr(err, "version 99") != NULL, "%s", err);
+	unlink(path);
+}
