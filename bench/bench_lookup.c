@@ -1,0 +1,295 @@
+/* chokepoint-bench lookup: bulk exact lookups at hit ratios 1 % and 100 %,
+ * beside rte_hash_lookup_bulk on the same keys and prefetched random 64-byte
+ * reads over a buffer the size of the store. Half IPv4, half domains. */
+#include "bench.h"
+#include "common/cp.h"
+#include "common/mem.h"
+#include "compile.h"
+#include "snapshot/snapshot.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <rte_hash.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define BATCH 64  /* RTE_HASH_LOOKUP_BULK_MAX: the same burst for both */
+
+struct qset {
+	struct cp_qkey *keys;   /* ours */
+	uint8_t *raw;           /* rte_hash keys, klen bytes each */
+	uint64_t n;
+};
+
+static unsigned klen_of(enum cp_itype t)
+{
+	return t == CP_T_IPV4 ? 4 : 16;
+}
+
+/* rte_hash key for a value: the address, or a 128-bit digest of the name. */
+static void raw_key(const struct cp_ind *ind, uint8_t *out)
+{
+	if (ind->type == CP_T_IPV4) {
+		memcpy(out, ind->v, 4);
+		return;
+	}
+	XXH128_hash_t h = XXH3_128bits(ind->v, ind->len);
+	memcpy(out, &h, 16);
+}
+
+static void gen_member(uint64_t seed, enum cp_itype t, uint64_t i, struct cp_ind *ind)
+{
+	if (t == CP_T_IPV4)
+		gen_ipv4(seed, i, ind);
+	else
+		gen_domain(seed, i, ind);
+}
+
+static void make_queries(const struct cp_store *s, enum cp_itype t, uint64_t seed, uint64_t members,
+			 unsigned hit_pct, struct qset *q)
+{
+	struct cp_ind ind;
+	uint64_t r = seed ^ 0xabcdef;
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		if ((r >> 33) % 100 < hit_pct)
+			gen_member(seed, t, (r >> 7) % members, &ind);
+		else if (t == CP_T_IPV4)
+			gen_ipv4(seed ^ 0x5eed, i, &ind);  /* uniform-ish: mostly misses */
+		else
+			gen_domain(seed ^ 0x5eed, i, &ind);
+		cp_store_key(s, &ind, &q->keys[i]);
+		raw_key(&ind, q->raw + i * klen_of(t));
+	}
+}
+
+static double run_ours(const struct cp_store *s, enum cp_itype t, const struct qset *q,
+		       uint64_t *hits)
+{
+	uint32_t refs[BATCH];
+	double t0 = bench_now();
+
+	*hits = 0;
+	for (uint64_t i = 0; i + BATCH <= q->n; i += BATCH)
+		*hits += cp_store_lookup_bulk(s, t, q->keys + i, refs, BATCH);
+	return (bench_now() - t0) * 1e9 / (double)(q->n / BATCH * BATCH);
+}
+
+static double run_rte(const struct rte_hash *h, unsigned klen, const struct qset *q,
+		      uint64_t *hits)
+{
+	const void *kp[BATCH];
+	int32_t pos[BATCH];
+	double t0 = bench_now();
+
+	*hits = 0;
+	for (uint64_t i = 0; i + BATCH <= q->n; i += BATCH) {
+		for (unsigned j = 0; j < BATCH; j++)
+			kp[j] = q->raw + (i + j) * klen;
+		rte_hash_lookup_bulk(h, kp, BATCH, pos);
+		for (unsigned j = 0; j < BATCH; j++)
+			*hits += pos[j] >= 0;
+	}
+	return (bench_now() - t0) * 1e9 / (double)(q->n / BATCH * BATCH);
+}
+
+/* The memory system's limit: independent random 64-byte reads over a buffer
+ * the size of the store, prefetched a burst ahead like the lookups. */
+static double run_randread(size_t bytes, uint64_t n)
+{
+	uint8_t *buf = cp_mem_alloc(bytes);
+	uint64_t lines = bytes / 64, r = 12345, sum = 0, idx[BATCH];
+	double t0;
+
+	if (buf == NULL)
+		return 0;
+	memset(buf, 1, bytes);
+	t0 = bench_now();
+	for (uint64_t i = 0; i + BATCH <= n; i += BATCH) {
+		for (unsigned j = 0; j < BATCH; j++) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			idx[j] = cp_range64(r, lines) * 64;
+			__builtin_prefetch(buf + idx[j]);
+		}
+		for (unsigned j = 0; j < BATCH; j++)
+			sum += buf[idx[j]];
+	}
+	double ns = (bench_now() - t0) * 1e9 / (double)(n / BATCH * BATCH);
+	cp_mem_free(buf, bytes);
+	return sum ? ns : ns;
+}
+
+static struct rte_hash *build_rte(enum cp_itype t, uint64_t seed, uint64_t n, double *secs,
+				  double *bytes)
+{
+	char name[32];
+	struct rte_malloc_socket_stats a, b;
+	struct cp_ind ind;
+	uint8_t key[16];
+
+	snprintf(name, sizeof(name), "bench_%s", cp_itype_name(t));
+	struct rte_hash_parameters p = { .name = name, .entries = (uint32_t)n,
+					 .key_len = klen_of(t), .socket_id = 0 };
+	rte_malloc_get_socket_stats(0, &a);
+	double t0 = bench_now();
+	struct rte_hash *h = rte_hash_create(&p);
+	if (h == NULL)
+		return NULL;
+	for (uint64_t i = 0; i < n; i++) {
+		gen_member(seed, t, i, &ind);
+		raw_key(&ind, key);
+		if (rte_hash_add_key(h, key) == -ENOSPC)
+			break;
+	}
+	*secs = bench_now() - t0;
+	rte_malloc_get_socket_stats(0, &b);
+	*bytes = (double)(b.heap_allocsz_bytes - a.heap_allocsz_bytes);
+	return h;
+}
+
+struct lopts {
+	uint64_t count, queries, seed;
+	int rte;
+	const char *dir;
+	struct bench_out out;
+};
+
+static struct cp_store *build_ours(const struct lopts *o, struct cp_snap **snap, char *path,
+				   size_t plen)
+{
+	struct cp_compiler *c = cp_compiler_new(o->seed);
+	struct cp_meta_in m = { .action = CP_ACT_DROP, .confidence = -1, .feed = "bench" };
+	struct cp_compile_stats st;
+	struct cp_ind ind;
+	char err[512];
+	uint32_t id;
+
+	cp_compiler_meta(c, &m, &id);
+	double t0 = bench_now();
+	for (uint64_t i = 0; i < o->count / 2; i++) {
+		gen_ipv4(o->seed, i, &ind);
+		cp_compiler_add(c, &ind, id);
+		gen_domain(o->seed, i, &ind);
+		cp_compiler_add(c, &ind, id);
+	}
+	snprintf(path, plen, "%s/bench-lookup-%d.cpsnap", o->dir, (int)getpid());
+	if (cp_compiler_write(c, path, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return NULL;
+	}
+	double tc = bench_now() - t0;
+	cp_compiler_free(c);
+	t0 = bench_now();
+	*snap = cp_snap_open(path, CP_SNAP_HUGE, err, sizeof(err));
+	if (*snap == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return NULL;
+	}
+	struct cp_store *s = cp_store_open(*snap);
+	double tl = bench_now() - t0;
+	fprintf(stderr, "store: %llu indicators compiled (in memory, no parsing) in %.2f s, loaded in %.2f s\n",
+		(unsigned long long)o->count, tc, tl);
+	return s;
+}
+
+static void measure_type(const struct lopts *o, const struct cp_store *s, enum cp_itype t,
+			 size_t store_bytes, double rr_ns)
+{
+	struct qset q = { .n = o->queries };
+	struct rte_hash *h = NULL;
+	double rte_secs = 0, rte_bytes = 0;
+	char fig[64];
+	uint64_t hits, rhits;
+
+	q.keys = malloc(q.n * sizeof(*q.keys));
+	q.raw = malloc(q.n * klen_of(t));
+	if (o->rte)
+		h = build_rte(t, o->seed, o->count / 2, &rte_secs, &rte_bytes);
+	double bpi = (double)cp_store_bytes(s, t) / (double)cp_store_count(s, t);
+	snprintf(fig, sizeof(fig), "memory.%s", cp_itype_name(t));
+	bench_figure(&o->out, fig, bpi, "B/ind", "rte_hash", h ? rte_bytes / (double)(o->count / 2) : 0, 1);
+	for (unsigned hp = 1; hp <= 100; hp += 99) {
+		make_queries(s, t, o->seed, o->count / 2, hp, &q);
+		/* Warm-up passes put every contender in the same cache state as the
+		 * random-read baseline, whose buffer is hot from its memset. */
+		run_ours(s, t, &q, &hits);
+		double ours = run_ours(s, t, &q, &hits);
+		snprintf(fig, sizeof(fig), "lookup.%s.hit%u", cp_itype_name(t), hp);
+		if (h != NULL) {
+			run_rte(h, klen_of(t), &q, &rhits);
+			double base = run_rte(h, klen_of(t), &q, &rhits);
+			bench_figure(&o->out, fig, ours, "ns/lookup", "rte_hash_lookup_bulk", base, 1);
+			if (hits != rhits)
+				fprintf(stderr, "warning: %s: %llu hits, rte_hash %llu\n", fig,
+					(unsigned long long)hits, (unsigned long long)rhits);
+		}
+		if (hp == 100) {
+			snprintf(fig, sizeof(fig), "lookup.%s.hit100.vs_memory", cp_itype_name(t));
+			bench_figure(&o->out, fig, ours, "ns/lookup", "random 64B read", rr_ns, 1);
+		}
+	}
+	(void)store_bytes;
+	if (h != NULL)
+		rte_hash_free(h);
+	free(q.keys);
+	free(q.raw);
+}
+
+int bench_lookup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'n' }, { "queries", required_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },        { "no-rte-hash", no_argument, NULL, 'R' },
+		{ "dir", required_argument, NULL, 'd' },   { "seed", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lopts o = { .count = 1000000, .queries = 0, .seed = 42, .rte = 1, .dir = "/tmp" };
+	struct cp_snap *snap = NULL;
+	char path[512];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "n:q:jRd:s:", opts, NULL)) != -1) {
+		if (c == 'n')
+			o.count = strtoull(optarg, NULL, 10);
+		else if (c == 'q')
+			o.queries = strtoull(optarg, NULL, 10);
+		else if (c == 'j')
+			o.out.json = 1;
+		else if (c == 'R')
+			o.rte = 0;
+		else if (c == 'd')
+			o.dir = optarg;
+		else if (c == 's')
+			o.seed = strtoull(optarg, NULL, 10);
+		else
+			return 2;
+	}
+	if (o.queries == 0)
+		o.queries = o.count < 4000000 ? 4000000 : 8000000;
+	/* rte_hash needs ~100 B per key on 4 KiB pages, for two tables in turn. */
+	if (o.rte && bench_eal_init((unsigned)(256 + o.count / 2 * 110 / 1000000)) < 0) {
+		fprintf(stderr, "rte_eal_init failed; run with --no-rte-hash\n");
+		return 1;
+	}
+	struct cp_store *s = build_ours(&o, &snap, path, sizeof(path));
+	if (s == NULL)
+		return 1;
+	size_t bytes = cp_store_bytes(s, CP_T_IPV4) + cp_store_bytes(s, CP_T_DOMAIN);
+	double rr = run_randread(bytes, o.queries);
+	if (!o.out.json)
+		printf("%-34s %12s %-10s %-28s %12s   %s\n", "figure", "ours", "unit", "baseline",
+		       "baseline", "ratio");
+	measure_type(&o, s, CP_T_IPV4, bytes, rr);
+	measure_type(&o, s, CP_T_DOMAIN, bytes, rr);
+	cp_store_close(s);
+	cp_snap_close(snap);
+	unlink(path);
+	return 0;
+}

@@ -1,0 +1,69 @@
+/* chokepoint-bench: benchmarks with their baselines from the same run.
+ * Control-plane tool; the lookup loops run the data-plane code. */
+#include "bench.h"
+
+#include <math.h>
+#include <rte_eal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void bench_figure(const struct bench_out *o, const char *figure, double value, const char *unit,
+		  const char *baseline, double baseline_value, int lower_is_better)
+{
+	double ratio = lower_is_better ? baseline_value / value : value / baseline_value;
+
+	if (!isfinite(ratio))
+		ratio = 0;
+	if (o->json)
+		printf("{\"figure\":\"%s\",\"value\":%.3f,\"unit\":\"%s\",\"baseline\":\"%s\","
+		       "\"baseline_value\":%.3f,\"ratio\":%.3f}\n",
+		       figure, value, unit, baseline, baseline_value, ratio);
+	else
+		printf("%-34s %12.2f %-10s %-28s %12.2f   x%.2f\n", figure, value, unit, baseline,
+		       baseline_value, ratio);
+	fflush(stdout);
+}
+
+int bench_eal_init(unsigned mem_mb)
+{
+	char mem[32];
+	char *args[] = { "chokepoint-bench", "--no-huge", "-m", mem, "--no-pci", "--no-telemetry",
+			 "-l", "0", "--log-level=error", "--no-shconf", NULL };
+
+	snprintf(mem, sizeof(mem), "%u", mem_mb);
+	return rte_eal_init((int)(sizeof(args) / sizeof(args[0])) - 1, args);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: chokepoint-bench lookup  [--count N] [--queries N] [--json] [--no-rte-hash]\n"
+		"       chokepoint-bench compile [--count N] [--mix all|half|ip|dom] [--json] [--dir D]\n"
+		"       chokepoint-bench gen     --count N [--seed S] [--mix M] > feed.txt\n"
+		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	if (strcmp(argv[1], "lookup") == 0)
+		return bench_lookup(argc - 1, argv + 1);
+	if (strcmp(argv[1], "compile") == 0)
+		return bench_compile(argc - 1, argv + 1);
+	if (strcmp(argv[1], "gen") == 0)
+		return bench_gen(argc - 1, argv + 1);
+	usage();
+	return 2;
+}
