@@ -79,9 +79,28 @@ static int cmd_compile(int argc, char **argv)
 	return cp_intel_compile(&o);
 }
 
-static int cmd_lookup(int argc, char **argv)
+/* Opens path and a store over it; prints the reason and returns NULL on
+ * failure. Close with cp_store_close() then cp_snap_close(). */
+static struct cp_store *open_store(const char *path, struct cp_snap **snap)
 {
 	char err[512];
+	struct cp_store *s;
+
+	*snap = cp_snap_open(path, 0, err, sizeof(err));
+	if (*snap == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return NULL;
+	}
+	s = cp_store_open(*snap);
+	if (s == NULL) {
+		fprintf(stderr, "%s: inconsistent tables: %s\n", path, strerror(errno));
+		cp_snap_close(*snap);
+	}
+	return s;
+}
+
+static int cmd_lookup(int argc, char **argv)
+{
 	struct cp_ind ind;
 	enum cp_itype t;
 	const char *why;
@@ -101,17 +120,9 @@ static int cmd_lookup(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", argv[3], why);
 		return 2;
 	}
-	snap = cp_snap_open(argv[1], 0, err, sizeof(err));
-	if (snap == NULL) {
-		fprintf(stderr, "%s\n", err);
+	s = open_store(argv[1], &snap);
+	if (s == NULL)
 		return 2;
-	}
-	s = cp_store_open(snap);
-	if (s == NULL) {
-		fprintf(stderr, "%s: inconsistent tables: %s\n", argv[1], strerror(errno));
-		cp_snap_close(snap);
-		return 2;
-	}
 	rc = cp_intel_lookup(s, &ind, stdout) > 0 ? 0 : 1;
 	cp_store_close(s);
 	cp_snap_close(snap);
@@ -120,7 +131,6 @@ static int cmd_lookup(int argc, char **argv)
 
 static int cmd_info(int argc, char **argv)
 {
-	char err[512];
 	struct cp_snap *snap;
 	struct cp_store *s;
 
@@ -128,17 +138,9 @@ static int cmd_info(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	snap = cp_snap_open(argv[1], 0, err, sizeof(err));
-	if (snap == NULL) {
-		fprintf(stderr, "%s\n", err);
+	s = open_store(argv[1], &snap);
+	if (s == NULL)
 		return 2;
-	}
-	s = cp_store_open(snap);
-	if (s == NULL) {
-		fprintf(stderr, "%s: inconsistent tables: %s\n", argv[1], strerror(errno));
-		cp_snap_close(snap);
-		return 2;
-	}
 	cp_intel_info(argv[1], snap, s, stdout);
 	cp_store_close(s);
 	cp_snap_close(snap);
