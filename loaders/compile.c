@@ -2,15 +2,8 @@
  * Indicators are hashed as they arrive (16 B each), so 100 M of them need
  * 1.6 GB plus as much again for the sort, whatever the feeds' text size. */
 #include "compile_internal.h"
-#include "common/intern.h"
-#include "common/mem.h"
-#include "snapshot/snapshot.h"
-#include "store/lpm_build.h"
-#include "store/setb.h"
-#include "store/store_internal.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>

@@ -22,7 +22,6 @@ static double now_s(void)
 
 struct progress {
 	const char *name;
-	struct cp_compiler *comp;
 	double start, last;
 };
 
@@ -45,15 +44,12 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
 static void print_summary(const struct cp_compile_opts *o, const struct cp_compile_stats *st,
 			  const struct cp_diag *d, double secs)
 {
-	uint64_t total = 0;
-
 	fprintf(stderr, "%s: %llu indicators from %u feed(s) in %.2f s (tables %.2f s, write %.2f s)\n",
 		o->out, (unsigned long long)st->added, o->nfeeds, secs, st->build_s, st->write_s);
 	fprintf(stderr, "  %-8s %14s %14s %8s\n", "type", "unique", "bytes", "B/ind");
 	for (unsigned t = 0; t < CP_T__COUNT; t++) {
 		if (st->unique[t] == 0)
 			continue;
-		total += st->unique[t];
 		fprintf(stderr, "  %-8s %14llu %14llu %8.2f\n", cp_itype_name((enum cp_itype)t),
 			(unsigned long long)st->unique[t], (unsigned long long)st->bytes[t],
 			(double)st->bytes[t] / (double)st->unique[t]);
@@ -66,7 +62,6 @@ static void print_summary(const struct cp_compile_opts *o, const struct cp_compi
 	fprintf(stderr, "  errors: %llu\n", (unsigned long long)d->errors);
 	for (unsigned i = 0; i < d->nreasons; i++)
 		fprintf(stderr, "    %8llu  %s\n", (unsigned long long)d->count[i], d->reason[i]);
-	(void)total;
 }
 
 int cp_intel_compile(const struct cp_compile_opts *o)
@@ -84,7 +79,7 @@ int cp_intel_compile(const struct cp_compile_opts *o)
 	}
 	for (unsigned i = 0; i < o->nfeeds && rc == 0; i++) {
 		struct cp_feed f;
-		struct progress p = { .name = o->feeds[i], .comp = c, .start = now_s() };
+		struct progress p = { .name = o->feeds[i], .start = now_s() };
 
 		if (cp_feed_parse(o->feeds[i], &f, err, sizeof(err)) != 0) {
 			fprintf(stderr, "%s\n", err);
