@@ -1,2 +1,0 @@
-build/obj/engine/common/mem.o: engine/common/mem.c engine/common/mem.h
-engine/common/mem.h:

@@ -1,6 +1,0 @@
-build/obj/loaders/plain.o: loaders/plain.c loaders/loader.h \
- engine/common/cp.h loaders/compile.h engine/indicator/indicator.h
-loaders/loader.h:
-engine/common/cp.h:
-loaders/compile.h:
-engine/indicator/indicator.h:

@@ -1,3 +1,0 @@
-build/obj/tests/unit/test_norm.o: tests/unit/test_norm.c \
- engine/indicator/indicator.h
-engine/indicator/indicator.h:
