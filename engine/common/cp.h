@@ -15,8 +15,18 @@
 
 #define cp_likely(x)   __builtin_expect(!!(x), 1)
 #define cp_unlikely(x) __builtin_expect(!!(x), 0)
-/* prefetcht0, like the random-read baseline: the line is read right after. */
-#define cp_prefetch(p) __builtin_prefetch((p), 0, 3)
+/* prefetcht0: the line is read right after. An asm statement, as DPDK's
+ * rte_prefetch0 is, because GCC 12 drops __builtin_prefetch from loops it
+ * distributes: the bucket prefetches of the exact tables vanished from the
+ * binary and hits cost ~100 ns instead of ~10. */
+#if defined(__x86_64__)
+static inline void cp_prefetch(const volatile void *p)
+{
+	__asm__ volatile("prefetcht0 %[p]" : : [p] "m"(*(const volatile char *)p));
+}
+#else
+#define cp_prefetch(p) __builtin_prefetch((const void *)(p), 0, 3)
+#endif
 #define CP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define CP_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 

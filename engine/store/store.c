@@ -211,7 +211,7 @@ uint64_t cp_store_count(const struct cp_store *s, enum cp_itype t)
 uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t)
 {
 	const struct cp_xtab *x = &s->x[t];
-	size_t ss = x->kind == CP_XT_K32 ? sizeof(struct cp_slot32) : sizeof(struct cp_slot96);
+	size_t ss = cp__xt_slot_size(x->kind);
 	uint64_t b = x->slots ? x->nslots * ss + x->nblocks * 32 : 0;
 
 	if (t == CP_T_IPV4 || t == CP_T_IPV6) {

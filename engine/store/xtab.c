@@ -10,59 +10,77 @@
 #include <errno.h>
 
 #define NONE UINT64_MAX
+#define W32 (CP_XT_WINDOW_LINES * 8)
+#define W96 (CP_XT_WINDOW_LINES * 4)
 
-static inline int scan32(const struct cp_xtab *t, uint64_t i, const struct cp_qkey *q,
-			 uint32_t *ref)
+/* Past the window: the rare scan (< 2 % of probes), which stops at the first
+ * slot that is empty or holds a greater key. */
+static uint32_t scan32(const struct cp_xtab *t, uint64_t i, uint32_t k)
 {
 	const struct cp_slot32 *s = t->slots;
-	uint32_t k = (uint32_t)(q->a >> 32);
 
-	for (; i < t->nslots; i++) {
-		if (s[i].ref == 0 || s[i].k > k)
-			return 0;
-		if (s[i].k == k) {
-			*ref = s[i].ref;
-			return 1;
-		}
-	}
+	for (; i < t->nslots && s[i].ref != 0 && s[i].k <= k; i++)
+		if (s[i].k == k)
+			return s[i].ref;
 	return 0;
 }
 
-static inline int scan96(const struct cp_xtab *t, uint64_t i, const struct cp_qkey *q,
-			 uint32_t *ref)
+static uint32_t scan96(const struct cp_xtab *t, uint64_t i, const struct cp_qkey *q)
 {
 	const struct cp_slot96 *s = t->slots;
 
-	for (; i < t->nslots; i++) {
-		if (s[i].ref == 0 || s[i].a > q->a)
-			return 0;
-		if (s[i].a == q->a) {
-			if (s[i].b == q->b) {
-				*ref = s[i].ref;
-				return 1;
-			}
-			if (s[i].b > q->b)
-				return 0;
-		}
+	for (; i < t->nslots && s[i].ref != 0; i++) {
+		if (s[i].a > q->a || (s[i].a == q->a && s[i].b >= q->b))
+			return s[i].a == q->a && s[i].b == q->b ? s[i].ref : 0;
 	}
 	return 0;
 }
 
-static inline void prefetch_bucket(const struct cp_xtab *t, uint64_t slot, unsigned kind)
+/* Keys are distinct and empty slots have ref 0, so OR-ing the ref of every
+ * slot whose key equals the probe's yields the match or 0, with no branch
+ * on the data: an earlier loop that stopped at the first greater key
+ * mispredicted about once a probe and ran at 30-45 ns instead of ~10. */
+static inline uint32_t probe32(const struct cp_xtab *t, uint64_t pos, const struct cp_qkey *q)
 {
-	if (kind == CP_XT_K32) {
-		cp_prefetch((const struct cp_slot32 *)t->slots + slot);
-	} else {
-		const char *p = (const char *)((const struct cp_slot96 *)t->slots + slot);
-		cp_prefetch(p);
-		cp_prefetch(p + CP_CACHE_LINE);
+	const struct cp_slot32 *s = (const struct cp_slot32 *)t->slots + pos;
+	uint32_t k = (uint32_t)(q->a >> 32), ref = 0;
+
+	for (unsigned i = 0; i < W32; i++)
+		ref |= s[i].ref & -(uint32_t)(s[i].k == k);
+	if (cp_unlikely(ref == 0 && s[W32 - 1].ref != 0 && s[W32 - 1].k < k))
+		return scan32(t, pos + W32, k);
+	return ref;
+}
+
+static inline uint32_t probe96(const struct cp_xtab *t, uint64_t pos, const struct cp_qkey *q)
+{
+	const struct cp_slot96 *s = (const struct cp_slot96 *)t->slots + pos;
+	const struct cp_slot96 *e = &s[W96 - 1];
+	uint32_t ref = 0;
+
+	for (unsigned i = 0; i < W96; i++) {
+		uint64_t d = (s[i].a ^ q->a) | (s[i].b ^ q->b);
+		ref |= s[i].ref & -(uint32_t)(d == 0);
 	}
+	if (cp_unlikely(ref == 0 && e->ref != 0 &&
+			(e->a < q->a || (e->a == q->a && e->b < q->b))))
+		return scan96(t, pos + W96, q);
+	return ref;
+}
+
+static inline void prefetch_window(const struct cp_xtab *t, uint64_t slot, unsigned kind)
+{
+	const char *p = (const char *)t->slots + slot * cp__xt_slot_size(kind);
+
+	for (unsigned l = 0; l < CP_XT_WINDOW_LINES; l++)
+		cp_prefetch(p + l * CP_CACHE_LINE);
 }
 
 static inline unsigned lookup_generic(const struct cp_xtab *t, const struct cp_qkey *q,
 				      uint32_t *refs, unsigned n, unsigned kind)
 {
 	uint64_t pos[CP_STORE_BULK_MAX], fh[CP_STORE_BULK_MAX];
+	uint64_t bs = cp__xt_bucket_slots(kind);
 	unsigned hits = 0;
 
 	if (n > CP_STORE_BULK_MAX)
@@ -75,21 +93,22 @@ static inline unsigned lookup_generic(const struct cp_xtab *t, const struct cp_q
 		for (unsigned i = 0; i < n; i++) {
 			pos[i] = NONE;
 			if (cp__filt_test(cp__filt_block(t->filter, t->nblocks, fh[i]), fh[i])) {
-				pos[i] = cp_range64(q[i].a, t->nbuckets) * CP_XT_SLOTS;
-				prefetch_bucket(t, pos[i], kind);
+				pos[i] = cp_range64(q[i].a, t->nbuckets) * bs;
+				prefetch_window(t, pos[i], kind);
 			}
 		}
 	} else {
 		for (unsigned i = 0; i < n; i++) {
-			pos[i] = cp_range64(q[i].a, t->nbuckets) * CP_XT_SLOTS;
-			prefetch_bucket(t, pos[i], kind);
+			pos[i] = cp_range64(q[i].a, t->nbuckets) * bs;
+			prefetch_window(t, pos[i], kind);
 		}
 	}
 	for (unsigned i = 0; i < n; i++) {
 		refs[i] = 0;
 		if (pos[i] != NONE)
-			hits += kind == CP_XT_K32 ? scan32(t, pos[i], &q[i], &refs[i])
-						  : scan96(t, pos[i], &q[i], &refs[i]);
+			refs[i] = kind == CP_XT_K32 ? probe32(t, pos[i], &q[i])
+						    : probe96(t, pos[i], &q[i]);
+		hits += refs[i] != 0;
 	}
 	return hits;
 }
@@ -119,17 +138,19 @@ int cp__xtab_init(struct cp_xtab *t, unsigned kind, const void *slots, uint64_t 
 		  uint64_t nbuckets, const uint32_t *filter, uint64_t filter_size,
 		  uint64_t nblocks, uint64_t count)
 {
-	size_t ss = kind == CP_XT_K32 ? sizeof(struct cp_slot32) : sizeof(struct cp_slot96);
-
 	*t = (struct cp_xtab){ .lookup = lookup_empty };
 	if (slots == NULL)
 		return 0;
 	if (kind != CP_XT_K32 && kind != CP_XT_K96)
 		return -EBADMSG;
+	size_t ss = cp__xt_slot_size(kind);
+	uint64_t bs = cp__xt_bucket_slots(kind);
 	t->nslots = slots_size / ss;
-	/* Every probe must end on an empty slot before the end of the table. */
-	if (slots_size % ss != 0 || nbuckets == 0 || t->nslots % CP_XT_SLOTS != 0 ||
-	    t->nslots < (nbuckets + 1) * CP_XT_SLOTS || count > t->nslots)
+	/* The last bucket's window must lie inside the table, and the scans
+	 * check the end themselves. */
+	if (slots_size % ss != 0 || nbuckets == 0 || t->nslots % bs != 0 ||
+	    t->nslots / bs < CP_XT_WINDOW_LINES ||
+	    nbuckets > t->nslots / bs - (CP_XT_WINDOW_LINES - 1) || count > t->nslots)
 		return -EBADMSG;
 	if (filter != NULL && (nblocks == 0 || filter_size != nblocks * 32))
 		return -EBADMSG;

@@ -89,28 +89,31 @@ int cp__xtab_build(unsigned kind, const struct cp_xrec *r, size_t n, int with_fi
 		   struct cp_xtab_img *img)
 {
 	double load = kind == CP_XT_K32 ? CP_XT_LOAD_K32 : CP_XT_LOAD_K96;
-	size_t ss = kind == CP_XT_K32 ? sizeof(struct cp_slot32) : sizeof(struct cp_slot96);
-	uint64_t nb = (uint64_t)((double)n / (CP_XT_SLOTS * load)) + 1;
+	size_t ss = cp__xt_slot_size(kind);
+	uint64_t bs = cp__xt_bucket_slots(kind);
+	uint64_t nb = (uint64_t)((double)n / ((double)bs * load)) + 1;
 	uint64_t pos = 0, end;
 
 	memset(img, 0, sizeof(*img));
 	img->nbuckets = nb;
 	img->count = n;
-	/* The last record lands at most n slots past its home, so nb*8 + n
-	 * bounds the layout; one empty bucket after it ends every probe. */
+	/* The last record lands at most n slots past its home, so nb*bs + n
+	 * bounds the layout. After it come a whole window of empty slots, so
+	 * the last bucket's window stays inside the table and every scan ends
+	 * on an empty slot. */
 	for (size_t i = 0; i < n; i++) {
-		uint64_t home = cp_range64(r[i].a, nb) * CP_XT_SLOTS;
+		uint64_t home = cp_range64(r[i].a, nb) * bs;
 		pos = (pos > home ? pos : home) + 1;
 	}
-	end = pos > nb * CP_XT_SLOTS ? pos : nb * CP_XT_SLOTS;
-	end = CP_ALIGN_UP(end, (uint64_t)CP_XT_SLOTS) + CP_XT_SLOTS;
+	end = pos > nb * bs ? pos : nb * bs;
+	end = CP_ALIGN_UP(end, bs) + CP_XT_WINDOW_LINES * bs;
 	img->slots_size = end * ss;
 	img->slots = cp_mem_alloc(img->slots_size);
 	if (img->slots == NULL)
 		return -ENOMEM;
 	pos = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t home = cp_range64(r[i].a, nb) * CP_XT_SLOTS;
+		uint64_t home = cp_range64(r[i].a, nb) * bs;
 		uint64_t at = pos > home ? pos : home;
 
 		if (at - home > img->max_run)
@@ -118,7 +121,8 @@ int cp__xtab_build(unsigned kind, const struct cp_xrec *r, size_t n, int with_fi
 		place(kind, img->slots, at, &r[i]);
 		pos = at + 1;
 	}
-	if (with_filter > 0 || (with_filter < 0 && n >= CP_XT_FILTER_MIN_KEYS)) {
+	if (with_filter > 0 || (with_filter < 0 && n >= CP_XT_FILTER_MIN_KEYS &&
+				n <= CP_XT_FILTER_MAX_KEYS)) {
 		if (build_filter(r, n, img) != 0) {
 			cp__xtab_img_free(img);
 			return -ENOMEM;

@@ -1,12 +1,49 @@
-/* Exact tables directly: layout invariants, the first-level filter path, and
- * bulk lookups of every burst size against a sorted reference. */
+/* Exact tables directly: layout invariants, the first-level filter path, the
+ * scan past a probe's two-line window, and bulk lookups of every burst size
+ * against a sorted reference. */
 #include "helpers.h"
 
 #include <errno.h>
 #include "common/mem.h"
 #include "store/store_internal.h"
 
-static void build(unsigned kind, size_t n, int with_filter, uint64_t seed)
+static int rec_cmp(const void *x, const void *y)
+{
+	const struct cp_xrec *p = x, *q = y;
+
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	return p->b < q->b ? -1 : p->b > q->b;
+}
+
+/* Probes that are not members, with keys inside the populated range, so runs
+ * are crossed and cut short at every point; checked against bsearch. */
+static void check_between(const struct cp_xtab *t, unsigned kind, const struct cp_xrec *s,
+			  size_t w, uint64_t seed)
+{
+	struct cp_qkey q[CP_STORE_BULK_MAX];
+	uint32_t refs[CP_STORE_BULK_MAX];
+	uint64_t rs = seed;
+
+	for (size_t i = 0; i < w; i += CP_STORE_BULK_MAX) {
+		for (unsigned j = 0; j < CP_STORE_BULK_MAX; j++) {
+			const struct cp_xrec *m = &s[t_rand(&rs) % w];
+			q[j] = (struct cp_qkey){ .a = m->a + (t_rand(&rs) % 3 - 1) * (kind == CP_XT_K32 ? 1ULL << 32 : 1),
+						 .b = kind == CP_XT_K32 ? 0 : m->b + (uint32_t)(t_rand(&rs) % 3) - 1 };
+		}
+		t->lookup(t, q, refs, CP_STORE_BULK_MAX);
+		for (unsigned j = 0; j < CP_STORE_BULK_MAX; j++) {
+			struct cp_xrec key = { .a = q[j].a, .b = q[j].b };
+			const struct cp_xrec *hit = bsearch(&key, s, w, sizeof(*s), rec_cmp);
+			cr_assert_eq(refs[j], hit ? hit->ref : 0u, "probe %llx/%x",
+				     (unsigned long long)q[j].a, q[j].b);
+		}
+	}
+}
+
+/* crowd: keys are drawn from the lowest 2^-crowd of the hash range, so runs
+ * grow far past the window and the scans do most of the work. */
+static void build(unsigned kind, size_t n, int with_filter, uint64_t seed, unsigned crowd)
 {
 	struct cp_xrec *r = cp_mem_alloc(n * sizeof(*r)), *tmp = cp_mem_alloc(n * sizeof(*r));
 	struct cp_xtab_img img;
@@ -16,7 +53,7 @@ static void build(unsigned kind, size_t n, int with_filter, uint64_t seed)
 	uint64_t rs = seed;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t a = t_rand(&rs);
+		uint64_t a = t_rand(&rs) >> (kind == CP_XT_K32 ? 32 + crowd : crowd);
 		r[i] = (struct cp_xrec){ .a = kind == CP_XT_K32 ? a << 32 : a,
 					 .b = kind == CP_XT_K32 ? 0 : (uint32_t)t_rand(&rs),
 					 .ref = (uint32_t)(i + 1) };
@@ -36,6 +73,9 @@ static void build(unsigned kind, size_t n, int with_filter, uint64_t seed)
 	cr_assert_eq(img.filter != NULL, with_filter);
 	cr_assert_eq(cp__xtab_init(&t, kind, img.slots, img.slots_size, img.nbuckets, img.filter,
 				   img.filter_size, img.nblocks, w), 0);
+	/* Some records lie past their home's window: the scan path is covered. */
+	if (w > 10000)
+		cr_assert_gt(img.max_run, CP_XT_WINDOW_LINES * cp__xt_bucket_slots(kind));
 	/* Members in bursts of every size, then non-members. */
 	for (size_t i = 0, burst = 1; i < w; i += burst, burst = burst % CP_STORE_BULK_MAX + 1) {
 		unsigned k = (unsigned)(w - i < burst ? w - i : burst);
@@ -57,6 +97,7 @@ static void build(unsigned kind, size_t n, int with_filter, uint64_t seed)
 	/* k96 near-misses differ in one fingerprint bit; k32 ones may be members. */
 	if (kind == CP_XT_K96)
 		cr_assert_eq(false_hits, 0);
+	check_between(&t, kind, s, w, seed + 100);
 	cp__xtab_img_free(&img);
 	cp_mem_free(r, n * sizeof(*r));
 	cp_mem_free(tmp, n * sizeof(*r));
@@ -72,6 +113,10 @@ Test(xtab, invalid_geometry)
 	cr_expect_eq(cp__xtab_init(&t, 9, slots, sizeof(slots), 1, NULL, 0, 0, 0), -EBADMSG);
 	cr_expect_eq(cp__xtab_init(&t, CP_XT_K32, slots, sizeof(slots), 4, NULL, 0, 0, 0), -EBADMSG,
 		     "too few slots for 4 buckets plus the sentinel");
+	cr_expect_eq(cp__xtab_init(&t, CP_XT_K32, slots, sizeof(slots), UINT64_MAX, NULL, 0, 0, 0),
+		     -EBADMSG, "bucket count that would wrap");
+	cr_expect_eq(cp__xtab_init(&t, CP_XT_K96, slots, 64, 1, NULL, 0, 0, 0), -EBADMSG,
+		     "one line cannot hold a two-line window");
 	cr_expect_eq(cp__xtab_init(&t, CP_XT_K32, slots, sizeof(slots), 1, slots, 31, 1, 0), -EBADMSG,
 		     "filter size must match its blocks");
 	cr_expect_eq(cp__xtab_init(&t, CP_XT_K32, NULL, 0, 0, NULL, 0, 0, 0), 0, "absent table");
@@ -79,8 +124,10 @@ Test(xtab, invalid_geometry)
 	cr_expect_eq(ref, 0u);
 }
 
-Test(xtab, k32_no_filter) { build(CP_XT_K32, 50000, 0, 1); }
-Test(xtab, k32_filter) { build(CP_XT_K32, 50000, 1, 2); }
-Test(xtab, k96_no_filter) { build(CP_XT_K96, 50000, 0, 3); }
-Test(xtab, k96_filter) { build(CP_XT_K96, 50000, 1, 4); }
-Test(xtab, tiny) { build(CP_XT_K96, 1, 1, 5); build(CP_XT_K32, 3, 0, 6); }
+Test(xtab, k32_no_filter) { build(CP_XT_K32, 50000, 0, 1, 0); }
+Test(xtab, k32_filter) { build(CP_XT_K32, 50000, 1, 2, 0); }
+Test(xtab, k96_no_filter) { build(CP_XT_K96, 50000, 0, 3, 0); }
+Test(xtab, k96_filter) { build(CP_XT_K96, 50000, 1, 4, 0); }
+Test(xtab, k32_crowded) { build(CP_XT_K32, 20000, 0, 7, 4); }
+Test(xtab, k96_crowded) { build(CP_XT_K96, 20000, 1, 8, 4); }
+Test(xtab, tiny) { build(CP_XT_K96, 1, 1, 5, 0); build(CP_XT_K32, 3, 0, 6, 0); }
