@@ -100,29 +100,35 @@ static double run_rte(const struct rte_hash *h, unsigned klen, const struct qset
 }
 
 /* The memory system's limit: independent random 64-byte reads over a buffer
- * the size of the store, prefetched a burst ahead like the lookups. */
+ * the size of the store, prefetched a burst ahead like the lookups. Like the
+ * lookups, it streams its line numbers from an array made beforehand. */
 static double run_randread(size_t bytes, uint64_t n)
 {
 	uint8_t *buf = cp_mem_alloc(bytes);
-	uint64_t lines = bytes / 64, r = 12345, idx[BATCH];
+	uint32_t *idx = malloc(n * sizeof(*idx));
+	uint64_t lines = bytes / 64, r = 12345;
 	volatile uint64_t sum = 0;  /* keeps the reads */
-	double t0;
+	double t0, ns = 0;
 
-	if (buf == NULL)
-		return 0;
+	if (buf == NULL || idx == NULL || lines > UINT32_MAX)
+		goto out;
 	memset(buf, 1, bytes);
+	for (uint64_t i = 0; i < n; i++) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		idx[i] = (uint32_t)cp_range64(r, lines);
+	}
 	t0 = bench_now();
 	for (uint64_t i = 0; i + BATCH <= n; i += BATCH) {
-		for (unsigned j = 0; j < BATCH; j++) {
-			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-			idx[j] = cp_range64(r, lines) * 64;
-			__builtin_prefetch(buf + idx[j]);
-		}
 		for (unsigned j = 0; j < BATCH; j++)
-			sum += buf[idx[j]];
+			cp_prefetch(buf + (size_t)idx[i + j] * 64);
+		for (unsigned j = 0; j < BATCH; j++)
+			sum += buf[(size_t)idx[i + j] * 64];
 	}
-	double ns = (bench_now() - t0) * 1e9 / (double)(n / BATCH * BATCH);
-	cp_mem_free(buf, bytes);
+	ns = (bench_now() - t0) * 1e9 / (double)(n / BATCH * BATCH);
+out:
+	free(idx);
+	if (buf != NULL)
+		cp_mem_free(buf, bytes);
 	return ns;
 }
 
@@ -156,6 +162,7 @@ static struct rte_hash *build_rte(enum cp_itype t, uint64_t seed, uint64_t n, do
 
 struct lopts {
 	uint64_t count, queries, seed;
+	enum cp_filter_mode filter;
 	int rte;
 	const char *dir;
 	struct bench_out out;
@@ -165,6 +172,7 @@ static struct cp_store *build_ours(const struct lopts *o, struct cp_snap **snap,
 				   size_t plen)
 {
 	struct cp_compiler *c = cp_compiler_new(o->seed);
+	cp_compiler_set_filter(c, o->filter);
 	struct cp_meta_in m = { .action = CP_ACT_DROP, .confidence = -1, .feed = "bench" };
 	struct cp_compile_stats st;
 	struct cp_ind ind;
@@ -214,7 +222,8 @@ static void measure_type(const struct lopts *o, const struct cp_store *s, enum c
 		h = build_rte(t, o->seed, o->count / 2, &rte_secs, &rte_bytes);
 	double bpi = (double)cp_store_bytes(s, t) / (double)cp_store_count(s, t);
 	snprintf(fig, sizeof(fig), "memory.%s", cp_itype_name(t));
-	bench_figure(&o->out, fig, bpi, "B/ind", "rte_hash", h ? rte_bytes / (double)(o->count / 2) : 0, 1);
+	bench_figure(&o->out, fig, bpi, "B/ind", h ? "rte_hash" : "none (--no-rte-hash)",
+		     h ? rte_bytes / (double)(o->count / 2) : 0, 1);
 	for (unsigned hp = 1; hp <= 100; hp += 99) {
 		make_queries(s, t, o->seed, o->count / 2, hp, &q);
 		/* Warm-up passes put every contender in the same cache state as the
@@ -229,6 +238,8 @@ static void measure_type(const struct lopts *o, const struct cp_store *s, enum c
 			if (hits != rhits)
 				fprintf(stderr, "warning: %s: %llu hits, rte_hash %llu\n", fig,
 					(unsigned long long)hits, (unsigned long long)rhits);
+		} else {
+			bench_figure(&o->out, fig, ours, "ns/lookup", "none (--no-rte-hash)", 0, 1);
 		}
 		if (hp == 100) {
 			snprintf(fig, sizeof(fig), "lookup.%s.hit100.vs_memory", cp_itype_name(t));
@@ -247,15 +258,17 @@ int bench_lookup(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' }, { "queries", required_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },        { "no-rte-hash", no_argument, NULL, 'R' },
 		{ "dir", required_argument, NULL, 'd' },   { "seed", required_argument, NULL, 's' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct lopts o = { .count = 1000000, .queries = 0, .seed = 42, .rte = 1, .dir = "/tmp" };
+	struct lopts o = { .count = 1000000, .queries = 0, .seed = 42, .rte = 1, .dir = "/tmp",
+			.filter = CP_FILTER_AUTO };
 	struct cp_snap *snap = NULL;
 	char path[512];
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:q:jRd:s:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:q:jRd:s:f:", opts, NULL)) != -1) {
 		if (c == 'n')
 			o.count = strtoull(optarg, NULL, 10);
 		else if (c == 'q')
@@ -268,7 +281,7 @@ int bench_lookup(int argc, char **argv)
 			o.dir = optarg;
 		else if (c == 's')
 			o.seed = strtoull(optarg, NULL, 10);
-		else
+		else if (c != 'f' || cp_filter_mode_parse(optarg, &o.filter) != 0)
 			return 2;
 	}
 	if (o.queries == 0)

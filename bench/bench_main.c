@@ -47,6 +47,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: chokepoint-bench lookup  [--count N] [--queries N] [--json] [--no-rte-hash]\n"
+		"                                [--filter auto|yes|no] [--dir D] [--seed S]\n"
 		"       chokepoint-bench compile [--count N] [--mix all|half|ip|dom] [--json] [--dir D]\n"
 		"       chokepoint-bench gen     --count N [--seed S] [--mix M] > feed.txt\n"
 		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n");

@@ -56,6 +56,7 @@ struct cp_compiler *cp_compiler_new(uint64_t seed)
 	while (seed == 0 && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		;
 	c->seed = seed;
+	c->filter = CP_FILTER_AUTO;
 	c->now = (int64_t)time(NULL);
 	c->strs_cap = 4096;
 	c->strs = calloc(1, c->strs_cap);
@@ -94,6 +95,24 @@ void cp_compiler_free(struct cp_compiler *c)
 uint64_t cp_compiler_seed(const struct cp_compiler *c)
 {
 	return c->seed;
+}
+
+void cp_compiler_set_filter(struct cp_compiler *c, enum cp_filter_mode m)
+{
+	c->filter = m;
+}
+
+int cp_filter_mode_parse(const char *s, enum cp_filter_mode *m)
+{
+	if (strcmp(s, "auto") == 0)
+		*m = CP_FILTER_AUTO;
+	else if (strcmp(s, "yes") == 0)
+		*m = CP_FILTER_ALWAYS;
+	else if (strcmp(s, "no") == 0)
+		*m = CP_FILTER_NEVER;
+	else
+		return -EINVAL;
+	return 0;
 }
 
 static int intern_str(struct cp_compiler *c, const char *s, uint32_t *off)

@@ -41,6 +41,14 @@ struct cp_compiler *cp_compiler_new(uint64_t seed);
 void cp_compiler_free(struct cp_compiler *c);
 uint64_t cp_compiler_seed(const struct cp_compiler *c);
 
+/* First-level filters in front of the exact tables: CP_FILTER_AUTO builds
+ * one for tables of >= 1 M keys (smaller ones sit in cache). NEVER suits a
+ * deployment whose lookups mostly hit: each hit saves one DRAM read. */
+enum cp_filter_mode { CP_FILTER_AUTO = -1, CP_FILTER_NEVER = 0, CP_FILTER_ALWAYS = 1 };
+void cp_compiler_set_filter(struct cp_compiler *c, enum cp_filter_mode m);
+/* Parses auto|yes|no. Returns 0 or -EINVAL. */
+int cp_filter_mode_parse(const char *s, enum cp_filter_mode *m);
+
 /* Interns metadata; *id gets its id. Returns 0, -ENOMEM, or -E2BIG past
  * 16.7 M distinct records. */
 int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t *id);

@@ -103,7 +103,7 @@ static int build_xtab(struct cp_compiler *c, enum cp_itype t, struct cp_xrec *r,
 	}
 	c->st.unique[t] += w;
 	if (w != 0)
-		rc = cp__xtab_build(ipv4 ? CP_XT_K32 : CP_XT_K96, s, w, -1, &c->img[t]);
+		rc = cp__xtab_build(ipv4 ? CP_XT_K32 : CP_XT_K96, s, w, (int)c->filter, &c->img[t]);
 out:
 	cp_mem_free(tmp, n * sizeof(*tmp));
 	return rc;

@@ -26,6 +26,7 @@ struct ip6rec {
 struct cp_compiler {
 	uint64_t seed;
 	int64_t now;
+	enum cp_filter_mode filter;
 	char *strs;
 	size_t strs_n, strs_cap;
 	struct cp_intern strix;

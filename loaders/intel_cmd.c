@@ -77,6 +77,7 @@ int cp_intel_compile(const struct cp_compile_opts *o)
 		fprintf(stderr, "out of memory\n");
 		return 2;
 	}
+	cp_compiler_set_filter(c, o->filter);
 	for (unsigned i = 0; i < o->nfeeds && rc == 0; i++) {
 		struct cp_feed f;
 		struct progress p = { .name = o->feeds[i], .start = now_s() };

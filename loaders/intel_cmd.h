@@ -18,6 +18,7 @@ struct cp_compile_opts {
 	unsigned nfeeds;
 	uint64_t max_errors;   /* UINT64_MAX: no limit */
 	uint64_t seed;         /* 0: random */
+	enum cp_filter_mode filter;
 	int quiet;             /* no summary */
 	int progress;          /* progress line on stderr */
 	struct cp_compile_stats *stats;  /* out, may be NULL */

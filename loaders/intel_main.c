@@ -18,7 +18,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: chokepoint-intel compile -o OUT.cpsnap [--max-errors N] [--seed N] [--quiet] FEED...\n"
+		"usage: chokepoint-intel compile -o OUT.cpsnap [--max-errors N] [--seed N]\n"
+		"                                [--filter auto|yes|no] [--quiet] FEED...\n"
 		"       chokepoint-intel lookup SNAP TYPE VALUE\n"
 		"       chokepoint-intel info SNAP\n"
 		"\n"
@@ -30,6 +31,9 @@ static void usage(FILE *f)
 		"           (1-based columns, or names with header=yes), delim=CHAR|tab\n"
 		"TYPE is ipv4, ipv6, domain, url, md5, sha1, sha256 or ja3\n"
 		"\n"
+		"--filter: first-level filters in front of the exact tables, which make\n"
+		"  misses cheap and hits one read dearer; auto builds them for tables of\n"
+		"  1 M keys or more.\n"
 		"lookup prints the matches as JSON and exits 0, or prints nothing and exits 1.\n");
 }
 
@@ -40,10 +44,12 @@ static int cmd_compile(int argc, char **argv)
 		{ "max-errors", required_argument, NULL, 'e' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cp_compile_opts o = { .max_errors = UINT64_MAX, .progress = isatty(2) };
+	struct cp_compile_opts o = { .max_errors = UINT64_MAX, .progress = isatty(2),
+				     .filter = CP_FILTER_AUTO };
 	int c;
 
 	optind = 1;
@@ -57,6 +63,12 @@ static int cmd_compile(int argc, char **argv)
 			break;
 		case 's':
 			o.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'f':
+			if (cp_filter_mode_parse(optarg, &o.filter) != 0) {
+				fprintf(stderr, "--filter: expected auto, yes or no, not '%s'\n", optarg);
+				return 2;
+			}
 			break;
 		case 'q':
 			o.quiet = 1;

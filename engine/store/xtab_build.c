@@ -121,8 +121,7 @@ int cp__xtab_build(unsigned kind, const struct cp_xrec *r, size_t n, int with_fi
 		place(kind, img->slots, at, &r[i]);
 		pos = at + 1;
 	}
-	if (with_filter > 0 || (with_filter < 0 && n >= CP_XT_FILTER_MIN_KEYS &&
-				n <= CP_XT_FILTER_MAX_KEYS)) {
+	if (with_filter > 0 || (with_filter < 0 && n >= CP_XT_FILTER_MIN_KEYS)) {
 		if (build_filter(r, n, img) != 0) {
 			cp__xtab_img_free(img);
 			return -ENOMEM;

@@ -44,4 +44,16 @@ set +e
 "$I" info "$D/cut.cpsnap" 2> "$D/err"; rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "cut.cpsnap: truncated" "$D/err" || fail "truncated: rc=$rc $(cat "$D/err")"
+# --filter yes puts a filter even in front of a tiny table: a bigger file,
+# the same answers; a bad mode is a usage error.
+"$I" compile -q -o "$D/f.cpsnap" --filter yes "plain:$D/a.txt,action=drop,feed=alpha" 2>/dev/null
+"$I" compile -q -o "$D/n.cpsnap" --filter no "plain:$D/a.txt,action=drop,feed=alpha" 2>/dev/null
+[ "$(stat -c %s "$D/f.cpsnap")" -gt "$(stat -c %s "$D/n.cpsnap")" ] || fail "--filter yes adds a section"
+"$I" lookup "$D/f.cpsnap" ipv4 1.2.3.4 > /dev/null || fail "lookup through a filter"
+set +e
+"$I" lookup "$D/f.cpsnap" ipv4 1.2.3.5 > /dev/null; rc=$?
+"$I" compile -o "$D/x.cpsnap" --filter maybe "$D/a.txt" 2> "$D/err"; rc2=$?
+set -e
+[ $rc -eq 1 ] || fail "filtered miss exit $rc"
+[ $rc2 -eq 2 ] && grep -q "expected auto, yes or no" "$D/err" || fail "--filter maybe: rc=$rc2"
 echo "all good"
