@@ -80,6 +80,7 @@ void cp_compiler_free(struct cp_compiler *c)
 	}
 	free(c->ip6.p);
 	cp_lpmb_free(c->lpm[0]);
+	cp_r4_img_free(&c->r4);
 	cp_lpmb_free(c->lpm[1]);
 	cp_setb_free(c->setb);
 	cp_intern_fini(&c->strix);

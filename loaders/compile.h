@@ -26,6 +26,7 @@ struct cp_compile_stats {
 	uint64_t added;           /* indicators accepted */
 	uint64_t expired;         /* valid_until already past: not compiled */
 	uint64_t merged;          /* same value again: contexts merged */
+	uint64_t cidr4;           /* distinct ipv4 CIDRs (in unique[ipv4]) */
 	uint64_t unique[CP_T__COUNT];
 	uint64_t bytes[CP_T__COUNT];
 	uint64_t shared_bytes;    /* metadata, sets, strings */

@@ -87,12 +87,8 @@ static int build_xtab(struct cp_compiler *c, enum cp_itype t, struct cp_xrec *r,
 				goto out;
 			c->ents[k++] = s[j].ref | (ipv4 ? 33u << 24 : 0);
 		}
-		if (ipv4) {
-			uint8_t key[4] = { (uint8_t)(s[i].b >> 24), (uint8_t)(s[i].b >> 16),
-					   (uint8_t)(s[i].b >> 8), (uint8_t)s[i].b };
-			if ((rc = add_covering(c, &k, cp_lpmb_lookup(c->lpm[0], key))) != 0)
-				goto out;
-		}
+		if (ipv4 && (rc = add_covering(c, &k, cp__r4_lookup(&c->r4v, s[i].b))) != 0)
+			goto out;
 		c->st.merged += j - i - 1;
 		uint32_t ref = mode == X_FINAL ? s[i].ref : intern(c, k);
 		if (ref == 0) {
@@ -137,6 +133,7 @@ static int build_lpm4(struct cp_compiler *c, struct cp_xrec *r, size_t n)
 			return rc;
 		c->st.merged += j - i - 1;
 		c->st.unique[CP_T_IPV4]++;
+		c->st.cidr4++;
 		uint32_t ref = intern(c, k);
 		if (ref == 0)
 			return -errno;
@@ -160,22 +157,27 @@ static int build_ipv4(struct cp_compiler *c)
 			r[i] = t;
 		}
 	}
+	/* The trie works out each CIDR's set, then flattens into the range
+	 * table, which is written and also finds the CIDRs covering each exact
+	 * address (a few MB that stay in cache, where the trie missed it). */
 	if (ncidr != 0) {
 		c->lpm[0] = cp_lpmb_new(4);
 		if (c->lpm[0] == NULL)
 			return -ENOMEM;
-		if ((rc = build_lpm4(c, r, ncidr)) != 0)
+		if ((rc = build_lpm4(c, r, ncidr)) != 0 ||
+		    (rc = cp_lpmb_ranges4(c->lpm[0], &c->r4)) != 0)
 			return rc;
+		cp_lpmb_free(c->lpm[0]);
+		c->lpm[0] = NULL;
+		if (cp__r4_init(&c->r4v, c->r4.off, (CP_R4_CHUNKS + 1) * 4, c->r4.start,
+				c->r4.n * 2, c->r4.ref, c->r4.n * 4) != 0)
+			return -EINVAL;
 	}
 	for (size_t i = ncidr; i < n; i++) {
 		uint32_t addr = (uint32_t)r[i].a;
 		r[i].b = addr;
 		r[i].a = (uint64_t)cp_perm32(c->seed, addr) << 32;
 	}
-	if (ncidr == 0)
-		c->lpm[0] = cp_lpmb_new(4);  /* empty: lookups of covering find none */
-	if (c->lpm[0] == NULL)
-		return -ENOMEM;
 	return build_xtab(c, CP_T_IPV4, r + ncidr, n - ncidr, X_IPV4);
 }
 
@@ -308,18 +310,22 @@ static int add_sections(struct cp_compiler *c, struct cp_snap_writer *w)
 						 0, im->nblocks, 0);
 		c->st.bytes[t] += im->slots_size + im->filter_size;
 	}
-	for (unsigned f = 0; f < 2; f++) {
-		enum cp_itype t = f ? CP_T_IPV6 : CP_T_IPV4;
-		uint64_t lsize;
-
-		if (c->lpm[f] == NULL || cp_lpmb_leaves(c->lpm[f], &lsize) == NULL || lsize <= 4)
-			continue;
-		const uint32_t *tbl = cp_lpmb_table(c->lpm[f], &size, &ngroups);
-		const uint32_t *leaves = cp_lpmb_leaves(c->lpm[f], &lsize);
-		rc |= cp_snap_writer_add(w, CP_SEC_LPM + t, tbl, size, lsize / 4 - 1, ngroups,
-					 f ? 16 : 4);
-		rc |= cp_snap_writer_add(w, CP_SEC_LPM_LEAF + t, leaves, lsize, 0, 0, 0);
-		c->st.bytes[t] += size + lsize;
+	uint64_t lsize;
+	if (c->lpm[1] != NULL && cp_lpmb_leaves(c->lpm[1], &lsize) != NULL && lsize > 4) {
+		const uint32_t *tbl = cp_lpmb_table(c->lpm[1], &size, &ngroups);
+		const uint32_t *leaves = cp_lpmb_leaves(c->lpm[1], &lsize);
+		rc |= cp_snap_writer_add(w, CP_SEC_LPM + CP_T_IPV6, tbl, size, lsize / 4 - 1,
+					 ngroups, 16);
+		rc |= cp_snap_writer_add(w, CP_SEC_LPM_LEAF + CP_T_IPV6, leaves, lsize, 0, 0, 0);
+		c->st.bytes[CP_T_IPV6] += size + lsize;
+	}
+	if (c->r4.off != NULL) {
+		const struct cp_r4_img *r4 = &c->r4;
+		rc |= cp_snap_writer_add(w, CP_SEC_R4_OFF, r4->off, (CP_R4_CHUNKS + 1) * 4,
+					 c->st.cidr4, 0, 0);
+		rc |= cp_snap_writer_add(w, CP_SEC_R4_START, r4->start, r4->n * 2, r4->n, 0, 0);
+		rc |= cp_snap_writer_add(w, CP_SEC_R4_REF, r4->ref, r4->n * 4, r4->n, 0, 0);
+		c->st.bytes[CP_T_IPV4] += (CP_R4_CHUNKS + 1) * 4 + r4->n * 6;
 	}
 	return rc ? -ENOSPC : 0;
 }

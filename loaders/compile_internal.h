@@ -38,7 +38,9 @@ struct cp_compiler {
 	struct vec ip6;             /* struct ip6rec */
 	struct cp_compile_stats st;
 	struct cp_xtab_img img[CP_T__COUNT];
-	struct cp_lpmb *lpm[2];
+	struct cp_lpmb *lpm[2];     /* [0] only while building the ranges */
+	struct cp_r4_img r4;
+	struct cp_range4 r4v;       /* a view of r4, for the covering CIDRs */
 	struct cp_setb *setb;
 	struct cp_feed_rec *feeds;
 	uint32_t *ents;             /* scratch for one set */

@@ -26,7 +26,10 @@ enum {
 	CP_SEC_XTAB = 0x100,    /* exact table slots; p0 = buckets, p1 = kind */
 	CP_SEC_XFILT = 0x200,   /* its first-level filter; p0 = blocks */
 	CP_SEC_LPM = 0x300,     /* CIDR trie entries; p0 = groups, p1 = key bytes */
-	CP_SEC_LPM_LEAF = 0x400 /* CIDR trie leaves: uint32_t refs */
+	CP_SEC_LPM_LEAF = 0x400, /* CIDR trie leaves: uint32_t refs */
+	CP_SEC_R4_OFF = 0x500,  /* ipv4 CIDR ranges: uint32_t[65537] slices; count = CIDRs */
+	CP_SEC_R4_START = 0x501, /* uint16_t[n] first address of each range, low half */
+	CP_SEC_R4_REF = 0x502   /* uint32_t[n] refs */
 };
 
 /* Per-feed summary kept for `info`. */

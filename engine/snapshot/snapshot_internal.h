@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 #define CP_SNAP_MAGIC "CPSNAP\r\n"   /* \r\n catches text-mode mangling */
-/* 2: k96 buckets are one line (4 slots), windows of two lines. */
+/* 2: k96 buckets are one line (4 slots), windows of two lines; ipv4 CIDRs
+ * as a range table. */
 #define CP_SNAP_VERSION 2
 #define CP_SNAP_HDR_SIZE 4096
 #define CP_SNAP_ALIGN 4096

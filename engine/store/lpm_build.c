@@ -125,3 +125,79 @@ const uint32_t *cp_lpmb_leaves(const struct cp_lpmb *b, uint64_t *size)
 	*size = b->nleaves * 4;
 	return b->leaves;
 }
+
+/* Flattening an IPv4 trie into the range table of range4.c. */
+struct r4b {
+	struct cp_r4_img *img;
+	uint64_t cap;
+	uint32_t last;            /* ref of the range being extended */
+};
+
+static int r4_emit(struct r4b *w, uint32_t start, uint32_t ref, int first)
+{
+	struct cp_r4_img *img = w->img;
+
+	if (!first && ref == w->last)
+		return 0;
+	if (img->n == w->cap) {
+		uint64_t cap = w->cap ? w->cap * 2 : 1u << 17;
+		uint16_t *s = realloc(img->start, cap * 2);
+		if (s != NULL)
+			img->start = s;
+		uint32_t *r = realloc(img->ref, cap * 4);
+		if (r != NULL)
+			img->ref = r;
+		if (s == NULL || r == NULL || cap > UINT32_MAX)
+			return -ENOMEM;
+		w->cap = cap;
+	}
+	img->start[img->n] = (uint16_t)start;
+	img->ref[img->n++] = ref;
+	w->last = ref;
+	return 0;
+}
+
+/* Emits the ranges under entry e, which covers 2^(8 * depth) addresses from
+ * start (depth 2: a /16's 65536 addresses, 1: a /24's 256, 0: one). */
+static int r4_walk(const struct cp_lpmb *b, struct r4b *w, uint32_t e, uint32_t start,
+		   unsigned depth, int first)
+{
+	int rc = 0;
+
+	if (!(e & 1))
+		return r4_emit(w, start, b->leaves[e >> 1], first);
+	const uint32_t *g = b->tbl + CP_LPM_L0 + (uint64_t)(e >> 1) * CP_LPM_GROUP;
+	unsigned step = depth == 2 ? 256 : 1;
+	for (unsigned i = 0; i < CP_LPM_GROUP && rc == 0; i++)
+		rc = r4_walk(b, w, g[i], start + i * step, depth - 1, first && i == 0);
+	return rc;
+}
+
+int cp_lpmb_ranges4(const struct cp_lpmb *b, struct cp_r4_img *img)
+{
+	struct r4b w = { .img = img };
+	int rc = 0;
+
+	memset(img, 0, sizeof(*img));
+	if (b->keylen != 4)
+		return -EINVAL;
+	img->off = malloc((CP_R4_CHUNKS + 1) * 4);
+	if (img->off == NULL)
+		return -ENOMEM;
+	for (uint32_t c = 0; c < CP_R4_CHUNKS && rc == 0; c++) {
+		img->off[c] = (uint32_t)img->n;
+		rc = r4_walk(b, &w, b->tbl[c], 0, 2, 1);
+	}
+	img->off[CP_R4_CHUNKS] = (uint32_t)img->n;
+	if (rc != 0)
+		cp_r4_img_free(img);
+	return rc;
+}
+
+void cp_r4_img_free(struct cp_r4_img *img)
+{
+	free(img->off);
+	free(img->start);
+	free(img->ref);
+	memset(img, 0, sizeof(*img));
+}

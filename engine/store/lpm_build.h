@@ -18,4 +18,11 @@ uint32_t cp_lpmb_lookup(const struct cp_lpmb *b, const uint8_t *key);
 const uint32_t *cp_lpmb_table(const struct cp_lpmb *b, uint64_t *size, uint64_t *ngroups);
 const uint32_t *cp_lpmb_leaves(const struct cp_lpmb *b, uint64_t *size);
 
+/* Flattens an IPv4 trie into a range table (see range4.c): every /16 gets
+ * its ranges, merged where neighbours share a ref. Returns 0, -EINVAL for an
+ * IPv6 trie, or -ENOMEM; free with cp_r4_img_free(). */
+struct cp_r4_img;
+int cp_lpmb_ranges4(const struct cp_lpmb *b, struct cp_r4_img *img);
+void cp_r4_img_free(struct cp_r4_img *img);
+
 #endif

@@ -20,17 +20,24 @@ static int open_xtab(struct cp_store *s, const struct cp_snap *snap, enum cp_ity
 	return cp__xtab_init(&s->x[t], (unsigned)kind, slots, size, nb, filt, fsize, nblocks, count);
 }
 
-static int open_lpm(struct cp_store *s, const struct cp_snap *snap, unsigned fam)
+static int open_cidrs(struct cp_store *s, const struct cp_snap *snap)
 {
-	enum cp_itype t = fam ? CP_T_IPV6 : CP_T_IPV4;
-	uint64_t size, count = 0, ngroups, keylen, lsize = 0;
-	const uint32_t *tbl = cp_snap_section(snap, CP_SEC_LPM + t, &size, &count, &ngroups, &keylen);
-	const uint32_t *leaves = cp_snap_section(snap, CP_SEC_LPM_LEAF + t, &lsize, NULL, NULL, NULL);
+	uint64_t size, count = 0, ngroups, keylen, lsize = 0, osize = 0, ssize = 0, rsize = 0;
+	const uint32_t *tbl = cp_snap_section(snap, CP_SEC_LPM + CP_T_IPV6, &size, &count,
+					      &ngroups, &keylen);
+	const uint32_t *leaves = cp_snap_section(snap, CP_SEC_LPM_LEAF + CP_T_IPV6, &lsize, NULL,
+						 NULL, NULL);
+	const uint32_t *off = cp_snap_section(snap, CP_SEC_R4_OFF, &osize, &s->cidr_count[0],
+					      NULL, NULL);
+	const uint16_t *start = cp_snap_section(snap, CP_SEC_R4_START, &ssize, NULL, NULL, NULL);
+	const uint32_t *ref = cp_snap_section(snap, CP_SEC_R4_REF, &rsize, NULL, NULL, NULL);
+	int rc;
 
-	s->lpm_count[fam] = count;
-	if (tbl != NULL && keylen != (fam ? 16u : 4u))
+	s->cidr_count[1] = count;
+	if (tbl != NULL && keylen != 16)
 		return -EBADMSG;
-	return cp__lpm_init(&s->lpm[fam], tbl, size, ngroups, fam ? 16 : 4, leaves, lsize);
+	rc = cp__lpm_init(&s->lpm6, tbl, size, ngroups, 16, leaves, lsize);
+	return rc != 0 ? rc : cp__r4_init(&s->r4, off, osize, start, ssize, ref, rsize);
 }
 
 static int open_shared(struct cp_store *s, const struct cp_snap *snap)
@@ -64,8 +71,8 @@ struct cp_store *cp_store_open(const struct cp_snap *snap)
 	rc = open_shared(s, snap);
 	for (unsigned t = 0; rc == 0 && t < CP_T__COUNT; t++)
 		rc = open_xtab(s, snap, (enum cp_itype)t);
-	for (unsigned f = 0; rc == 0 && f < 2; f++)
-		rc = open_lpm(s, snap, f);
+	if (rc == 0)
+		rc = open_cidrs(s, snap);
 	if (rc != 0) {
 		free(s);
 		errno = -rc;
@@ -125,9 +132,7 @@ unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs, uin
 	unsigned hits = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t key[4] = { (uint8_t)(addrs[i] >> 24), (uint8_t)(addrs[i] >> 16),
-				   (uint8_t)(addrs[i] >> 8), (uint8_t)addrs[i] };
-		refs[i] = cp__lpm_lookup(&s->lpm[0], key);
+		refs[i] = cp__r4_lookup(&s->r4, addrs[i]);
 		hits += refs[i] != 0;
 	}
 	return hits;
@@ -170,8 +175,10 @@ unsigned cp_store_match(const struct cp_store *s, const struct cp_ind *ind, stru
 			cp_store_key(s, ind, &k);
 			cp_store_lookup_bulk(s, (enum cp_itype)ind->type, &k, &ref, 1);
 		}
-		if (ref == 0)
-			ref = cp__lpm_lookup(&s->lpm[ind->type == CP_T_IPV6], ind->v);
+		if (ref == 0 && ind->type == CP_T_IPV4)
+			ref = cp__r4_lookup(&s->r4, be32(ind->v));
+		else if (ref == 0)
+			ref = cp__lpm_lookup(&s->lpm6, ind->v);
 	}
 	if (ref == 0)
 		return 0;
@@ -204,7 +211,7 @@ uint64_t cp_store_count(const struct cp_store *s, enum cp_itype t)
 	uint64_t n = s->x[t].count;
 
 	if (t == CP_T_IPV4 || t == CP_T_IPV6)
-		n += s->lpm_count[t == CP_T_IPV6];
+		n += s->cidr_count[t == CP_T_IPV6];
 	return n;
 }
 
@@ -214,11 +221,10 @@ uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t)
 	size_t ss = cp__xt_slot_size(x->kind);
 	uint64_t b = x->slots ? x->nslots * ss + x->nblocks * 32 : 0;
 
-	if (t == CP_T_IPV4 || t == CP_T_IPV6) {
-		const struct cp_lpm *l = &s->lpm[t == CP_T_IPV6];
-		if (l->tbl != NULL)
-			b += (CP_LPM_L0 + l->ngroups * CP_LPM_GROUP) * 4 + l->nleaves * 4;
-	}
+	if (t == CP_T_IPV4 && s->r4.off != NULL)
+		b += CP_R4_CHUNKS * 4 + 4 + s->r4.n * 6;
+	if (t == CP_T_IPV6 && s->lpm6.tbl != NULL)
+		b += (CP_LPM_L0 + s->lpm6.ngroups * CP_LPM_GROUP) * 4 + s->lpm6.nleaves * 4;
 	return b;
 }
 

@@ -97,10 +97,28 @@ struct cp_lpm {
 	unsigned keylen;          /* 4 or 16 */
 };
 
+/* IPv4 CIDRs as ranges per /16: see range4.c. */
+#define CP_R4_CHUNKS 65536u
+
+struct cp_range4 {
+	const uint32_t *off;      /* CP_R4_CHUNKS + 1 slice bounds; NULL: none */
+	const uint16_t *start;
+	const uint32_t *ref;
+	uint64_t n;
+};
+
+struct cp_r4_img {
+	uint32_t *off;
+	uint16_t *start;
+	uint32_t *ref;
+	uint64_t n;
+};
+
 struct cp_store {
 	uint64_t seed;
 	struct cp_xtab x[CP_T__COUNT];
-	struct cp_lpm lpm[2];     /* [0] ipv4, [1] ipv6 */
+	struct cp_range4 r4;      /* ipv4 CIDRs */
+	struct cp_lpm lpm6;       /* ipv6 CIDRs */
 	const struct cp_meta_rec *meta;
 	uint64_t nmeta;
 	const char *strs;
@@ -108,7 +126,7 @@ struct cp_store {
 	const uint32_t *sets;
 	uint64_t nsets;
 	uint64_t shared_bytes;
-	uint64_t lpm_count[2];
+	uint64_t cidr_count[2];   /* [0] ipv4, [1] ipv6 */
 };
 
 /* Hash tweaks: one keyed hash per table, and two for domains so an exact
@@ -198,6 +216,10 @@ int cp__xtab_init(struct cp_xtab *t, unsigned kind, const void *slots, uint64_t 
 		  uint64_t nblocks, uint64_t count);
 
 uint32_t cp__lpm_lookup(const struct cp_lpm *l, const uint8_t *key);
+uint32_t cp__r4_lookup(const struct cp_range4 *r, uint32_t addr);
+int cp__r4_init(struct cp_range4 *r, const uint32_t *off, uint64_t off_size,
+		const uint16_t *start, uint64_t start_size, const uint32_t *ref,
+		uint64_t ref_size);
 int cp__lpm_init(struct cp_lpm *l, const uint32_t *tbl, uint64_t tbl_size, uint64_t ngroups,
 		 unsigned keylen, const uint32_t *leaves, uint64_t leaves_size);
 

@@ -3,6 +3,9 @@
  * matter most: label boundaries and precedence. */
 #include "helpers.h"
 #include "indicator/indicator.h"
+#include "store/store_internal.h"
+
+#include <errno.h>
 
 #include <arpa/inet.h>
 
@@ -343,4 +346,81 @@ Test(store, expired_not_compiled)
 	cr_expect_eq(cp_store_match(ts.store, &ind, m, 2), 0);
 	t_close(&ts);
 	cp_compiler_free(c);
+}
+
+/* The range table at its edges: the ends of the address space, /16 chunk
+ * boundaries, a CIDR spanning many chunks, nesting that ends mid-chunk. */
+Test(store, cidr4_range_edges)
+{
+	struct cp_compiler *c = cp_compiler_new(12);
+	struct t_store ts;
+	static const char *const cidr[] = { NULL, "0.0.0.0/1", "255.255.255.254/31",
+					    "10.0.0.0/8", "10.16.0.0/16", "10.16.0.0/24" };
+	static const unsigned plen[] = { 0, 1, 31, 8, 16, 24 };
+	static const struct { uint32_t addr; unsigned want; } q[] = {
+		{ 0x00000000u, 1 }, { 0x7fffffffu, 1 }, { 0x80000000u, 0 },
+		{ 0xfffffffdu, 0 }, { 0xfffffffeu, 2 }, { 0xffffffffu, 2 },
+		{ 0x09ffffffu, 1 }, { 0x0affffffu, 3 }, { 0x0b000000u, 1 },
+		{ 0x0a0fffffu, 3 }, { 0x0a10ffffu, 4 }, { 0x0a110000u, 3 },
+		{ 0x0a1000feu, 5 }, { 0x0a1000ffu, 5 }, { 0x0a100100u, 4 },
+	};
+	uint32_t m[6];
+
+	for (unsigned i = 1; i < 6; i++) {
+		m[i] = t_meta(c, i == 5 ? CP_ACT_DROP : CP_ACT_ALERT, cidr[i]);
+		t_add(c, CP_T_IPV4, cidr[i], m[i]);
+	}
+	t_open(c, &ts, NULL);
+	for (size_t i = 0; i < CP_ARRAY_LEN(q); i++) {
+		const uint32_t *e;
+		uint32_t ref;
+		unsigned found = 0;
+
+		cp_store_lpm4_bulk(ts.store, &q[i].addr, &ref, 1);
+		cr_expect_eq(ref == 0, q[i].want == 0, "%08x", q[i].addr);
+		if (q[i].want == 0)
+			continue;
+		/* The set holds the longest prefix and every shorter one around it. */
+		unsigned k = cp_store_set(ts.store, ref, &e);
+		for (unsigned j = 0; j < k; j++)
+			found |= (e[j] & 0xffffff) == m[q[i].want] && e[j] >> 24 == plen[q[i].want] + 1;
+		cr_expect(found, "%08x: want %s", q[i].addr, cidr[q[i].want]);
+		cr_expect_eq(cp_ref_action(ref), q[i].want == 5 ? CP_ACT_DROP : CP_ACT_ALERT,
+			     "%08x", q[i].addr);
+	}
+	t_close(&ts);
+	cp_compiler_free(c);
+}
+
+Test(store, range4_invalid)
+{
+	static uint32_t off[CP_R4_CHUNKS + 1], ref[CP_R4_CHUNKS + 1];
+	static uint16_t start[CP_R4_CHUNKS + 1];
+	struct cp_range4 r;
+	uint64_t n = CP_R4_CHUNKS + 1;
+
+	for (uint32_t c = 0; c <= CP_R4_CHUNKS; c++)
+		off[c] = c + (c > 7);  /* chunk 7 has two ranges */
+	start[8] = 100;
+	cr_assert_eq(cp__r4_init(&r, off, sizeof(off), start, n * 2, ref, n * 4), 0, "valid");
+	start[8] = 0;
+	cr_expect_eq(cp__r4_init(&r, off, sizeof(off), start, n * 2, ref, n * 4), -EBADMSG,
+		     "starts must rise inside a chunk");
+	start[8] = 100;
+	start[9] = 5;
+	cr_expect_eq(cp__r4_init(&r, off, sizeof(off), start, n * 2, ref, n * 4), -EBADMSG,
+		     "a chunk's first range starts at 0");
+	start[9] = 0;
+	off[5] = off[4];
+	cr_expect_eq(cp__r4_init(&r, off, sizeof(off), start, n * 2, ref, n * 4), -EBADMSG,
+		     "every chunk has a range");
+	off[5] = 5;
+	off[CP_R4_CHUNKS] = (uint32_t)n + 1;
+	cr_expect_eq(cp__r4_init(&r, off, sizeof(off), start, n * 2, ref, n * 4), -EBADMSG,
+		     "slices end at the arrays' end");
+	off[CP_R4_CHUNKS] = (uint32_t)n;
+	cr_expect_eq(cp__r4_init(&r, off, sizeof(off) - 4, start, n * 2, ref, n * 4), -EBADMSG);
+	cr_expect_eq(cp__r4_init(&r, off, sizeof(off), start, n * 2, ref, n * 4 - 4), -EBADMSG);
+	cr_expect_eq(cp__r4_init(&r, NULL, 0, NULL, 0, NULL, 0), 0, "no CIDRs");
+	cr_expect_eq(cp__r4_lookup(&r, 0x01020304u), 0u);
 }
