@@ -229,7 +229,7 @@ static int build_ipv6(struct cp_compiler *c)
 	}
 	if (rc == 0)
 		rc = build_xtab(c, CP_T_IPV6, exact.p, exact.n, X_FINAL);
-	free(exact.p);
+	cp__vec_free(&exact, sizeof(struct cp_xrec));
 	return rc;
 }
 
@@ -249,8 +249,7 @@ static int build_all(struct cp_compiler *c)
 		if (rc != 0)
 			return rc;
 		/* The records are in the table now: give the memory back early. */
-		free(c->x[t].p);
-		c->x[t] = (struct vec){ 0 };
+		cp__vec_free(&c->x[t], sizeof(struct cp_xrec));
 	}
 	return 0;
 }
