@@ -45,7 +45,7 @@ uint64_t cp_compiler_seed(const struct cp_compiler *c);
 /* First-level filters in front of the exact tables: CP_FILTER_AUTO builds
  * one for tables of >= 1 M keys (smaller ones sit in cache). NEVER suits a
  * deployment whose lookups mostly hit: each hit saves one DRAM read. */
-enum cp_filter_mode { CP_FILTER_AUTO = -1, CP_FILTER_NEVER = 0, CP_FILTER_ALWAYS = 1 };
+enum cp_filter_mode { CP_FILTER_AUTO = 0, CP_FILTER_NEVER, CP_FILTER_ALWAYS };
 void cp_compiler_set_filter(struct cp_compiler *c, enum cp_filter_mode m);
 /* Parses auto|yes|no. Returns 0 or -EINVAL. */
 int cp_filter_mode_parse(const char *s, enum cp_filter_mode *m);

@@ -99,7 +99,9 @@ static int build_xtab(struct cp_compiler *c, enum cp_itype t, struct cp_xrec *r,
 	}
 	c->st.unique[t] += w;
 	if (w != 0)
-		rc = cp__xtab_build(ipv4 ? CP_XT_K32 : CP_XT_K96, s, w, (int)c->filter, &c->img[t]);
+		rc = cp__xtab_build(ipv4 ? CP_XT_K32 : CP_XT_K96, s, w,
+				     c->filter == CP_FILTER_AUTO ? -1 : c->filter == CP_FILTER_ALWAYS,
+				     &c->img[t]);
 out:
 	cp_mem_free(tmp, n * sizeof(*tmp));
 	return rc;
