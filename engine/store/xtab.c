@@ -13,8 +13,8 @@
 #define W32 (CP_XT_WINDOW_LINES * 8)
 #define W96 (CP_XT_WINDOW_LINES * 4)
 
-/* Past the window: the rare scan (< 2 % of probes), which stops at the first
- * slot that is empty or holds a greater key. */
+/* Past the window: the rare scan (0.5 % of k32 hits, 2.8 % of k96 hits, by
+ * simulation), which stops at the first slot that is empty or greater. */
 static uint32_t scan32(const struct cp_xtab *t, uint64_t i, uint32_t k)
 {
 	const struct cp_slot32 *s = t->slots;
