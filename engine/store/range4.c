@@ -12,8 +12,9 @@
  * A chunk with one range answers from off[] and ref[]; otherwise a binary
  * search over a few u16 starts, usually in one cache line. Each CIDR adds at
  * most two ranges, ~12 B. The byte trie it replaces spent a 1 KiB group per
- * /16 and per /24 with a longer prefix inside: 300 k CIDRs cost 150 MB
- * (36.7 B per IPv4 indicator in a mixed 10 M feed) against ~4.5 MB here.
+ * /16 and per /24 with a longer prefix inside: the 271 k CIDRs of a mixed
+ * 10 M feed cost 110 MB there (36.7 B per IPv4 indicator) and 3.1 MB here
+ * (477 k ranges).
  */
 #include "store/store_internal.h"
 
