@@ -7,25 +7,19 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
-/* Record vectors grow to gigabytes: they live in their own mappings, which
- * mremap() moves without copying (realloc copied 2x the final size, 14 % of
- * a compile) and which are advised for huge pages (one fault per 2 MiB). */
+/* Record vectors grow to gigabytes, so they live in cp_mem mappings: grown
+ * without copying (realloc copied 2x the final size, 14 % of a compile) and
+ * advised for huge pages (one fault per 2 MiB). */
 static int vec_grow(struct vec *v, size_t esz)
 {
 	size_t cap = v->cap ? v->cap * 2 : (2u << 20) / esz;
-	void *p;
+	void *p = cp_mem_grow(v->p, v->cap * esz, cap * esz);
 
-	if (v->p == NULL)
-		p = cp_mem_alloc(cap * esz);
-	else
-		p = mremap(v->p, v->cap * esz, cap * esz, MREMAP_MAYMOVE);
-	if (p == NULL || p == MAP_FAILED)
+	if (p == NULL)
 		return -ENOMEM;
-	(void)madvise(p, cap * esz, MADV_HUGEPAGE);
 	v->p = p;
 	v->cap = cap;
 	return 0;

@@ -24,6 +24,18 @@ void *cp_mem_alloc(size_t size)
 	return p;
 }
 
+void *cp_mem_grow(void *p, size_t old_size, size_t size)
+{
+	if (p == NULL || old_size == 0)
+		return cp_mem_alloc(size);
+	void *q = mremap(p, old_size, size, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED)
+		return NULL;
+	if (size >= (2u << 20))
+		(void)madvise(q, size, MADV_HUGEPAGE);
+	return q;
+}
+
 void cp_mem_free(void *p, size_t size)
 {
 	if (p != NULL && size != 0)

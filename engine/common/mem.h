@@ -12,6 +12,11 @@
  * The caller owns it and frees it with cp_mem_free(p, size). */
 void *cp_mem_alloc(size_t size);
 void cp_mem_free(void *p, size_t size);
+/* Grows an allocation of cp_mem_alloc() (or NULL with size 0) to size bytes,
+ * keeping its contents: mremap moves pages without copying them, where
+ * realloc copied gigabytes of growing tables. Returns NULL with errno set,
+ * leaving p as it was. */
+void *cp_mem_grow(void *p, size_t old_size, size_t size);
 
 /* Peak and current resident set size of this process, in bytes. */
 size_t cp_mem_rss_peak(void);

@@ -4,6 +4,7 @@
  * to be pushed down into an existing child group. */
 #include "store/lpm_build.h"
 #include "store/store_internal.h"
+#include "common/mem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +18,13 @@ struct cp_lpmb {
 	unsigned keylen;
 };
 
+/* The table is the first level then gcap groups; it grows to gigabytes
+ * with millions of CIDRs, so it lives in a cp_mem mapping grown in place. */
+static size_t tbl_bytes(uint64_t gcap)
+{
+	return (CP_LPM_L0 + gcap * CP_LPM_GROUP) * 4;
+}
+
 struct cp_lpmb *cp_lpmb_new(unsigned keylen)
 {
 	struct cp_lpmb *b = calloc(1, sizeof(*b));
@@ -24,7 +32,7 @@ struct cp_lpmb *cp_lpmb_new(unsigned keylen)
 	if (b == NULL)
 		return NULL;
 	b->keylen = keylen;
-	b->tbl = calloc(CP_LPM_L0, 4);
+	b->tbl = cp_mem_alloc(CP_LPM_L0 * 4);
 	b->lcap = 64;
 	b->leaves = calloc(b->lcap, 4);
 	b->nleaves = 1;  /* leaf 0 means "none" */
@@ -40,7 +48,7 @@ void cp_lpmb_free(struct cp_lpmb *b)
 {
 	if (b == NULL)
 		return;
-	free(b->tbl);
+	cp_mem_free(b->tbl, tbl_bytes(b->gcap));
 	free(b->leaves);
 	free(b);
 }
@@ -49,7 +57,7 @@ static int new_group(struct cp_lpmb *b, uint32_t fill, uint32_t *idx)
 {
 	if (b->ngroups == b->gcap) {
 		uint64_t cap = b->gcap ? b->gcap * 2 : 16;
-		uint32_t *t = realloc(b->tbl, (CP_LPM_L0 + cap * CP_LPM_GROUP) * 4);
+		uint32_t *t = cp_mem_grow(b->tbl, tbl_bytes(b->gcap), tbl_bytes(cap));
 
 		if (t == NULL)
 			return -ENOMEM;
