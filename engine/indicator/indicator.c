@@ -90,29 +90,43 @@ int cp_norm(enum cp_itype t, const char *s, size_t n, struct cp_ind *out,
 	}
 }
 
-static bool all_of(const char *s, size_t n, const char *set)
+/* Character classes for type detection: one pass ORs the classes of a
+ * value's bytes, where a test per class with strchr per byte took 5 % of a
+ * compile. */
+enum { C_DIGIT = 1, C_HEX = 2, C_DOT = 4, C_SLASH = 8, C_COLON = 16, C_OTHER = 32 };
+
+static unsigned classes(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
-			return false;
-	return true;
+	/* 0: any other byte, NUL included */
+	static const uint8_t tbl[256] = {
+		['0' ... '9'] = C_DIGIT, ['a' ... 'f'] = C_HEX, ['A' ... 'F'] = C_HEX,
+		['.'] = C_DOT, ['/'] = C_SLASH, [':'] = C_COLON,
+	};
+	unsigned m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned k = tbl[(uint8_t)s[i]];
+		m |= k ? k : C_OTHER;
+	}
+	return m;
 }
 
 int cp_norm_auto(const char *s, size_t n, struct cp_ind *out, const char **why)
 {
-	static const char hex[] = "0123456789abcdefABCDEF";
+	unsigned m;
 
 	if (n == 0) {
 		*why = "empty value";
 		return -EINVAL;
 	}
-	if (memmem(s, n, "://", 3) != NULL)
+	m = classes(s, n);
+	if ((m & C_COLON) && memmem(s, n, "://", 3) != NULL)
 		return cp_norm_url(s, n, out, why);
-	if (all_of(s, n, "0123456789./"))
+	if ((m & ~(C_DIGIT | C_DOT | C_SLASH)) == 0)
 		return cp_norm_ipv4(s, n, out, why);
-	if (memchr(s, ':', n) != NULL && all_of(s, n, "0123456789abcdefABCDEF:./"))
+	if ((m & C_COLON) && (m & C_OTHER) == 0)
 		return cp_norm_ipv6(s, n, out, why);
-	if (all_of(s, n, hex)) {
+	if ((m & ~(C_DIGIT | C_HEX)) == 0) {
 		if (n == 32)
 			return cp_norm_digest(CP_T_MD5, s, n, out, why);
 		if (n == 40)
@@ -120,7 +134,7 @@ int cp_norm_auto(const char *s, size_t n, struct cp_ind *out, const char **why)
 		if (n == 64)
 			return cp_norm_digest(CP_T_SHA256, s, n, out, why);
 	}
-	if (memchr(s, '/', n) != NULL)
+	if (m & C_SLASH)
 		return cp_norm_url(s, n, out, why);
 	return cp_norm_domain(s, n, out, why);
 }
