@@ -33,6 +33,17 @@ int cp__vec_push(struct vec *v, const void *x, size_t esz)
 	return 0;
 }
 
+int cp__vec_append(struct vec *v, const struct vec *w, size_t esz)
+{
+	while (v->cap - v->n < w->n)
+		if (vec_grow(v, esz) != 0)
+			return -ENOMEM;
+	if (w->n != 0)
+		memcpy((char *)v->p + v->n * esz, w->p, w->n * esz);
+	v->n += w->n;
+	return 0;
+}
+
 void cp__vec_free(struct vec *v, size_t esz)
 {
 	cp_mem_free(v->p, v->cap * esz);
@@ -200,22 +211,25 @@ int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t
 	return cp_intern_put(&c->metaix, slot, *id + 1);
 }
 
-int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t meta)
+static int expired(const struct cp_compiler *c, uint32_t meta)
 {
 	const struct cp_meta_rec *m = &c->meta[meta];
+
+	return m->valid_until != 0 && m->valid_until <= c->now;
+}
+
+/* Hashes one indicator into its record vector (x, or ip6). Reads only the
+ * compiler's seed, so shards on other threads may call it. */
+static int collect(const struct cp_compiler *c, struct vec *x, struct vec *ip6,
+		   const struct cp_ind *ind, uint32_t meta)
+{
 	struct cp_xrec r;
 	struct cp_qkey k;
 
-	if (m->valid_until != 0 && m->valid_until <= c->now) {
-		c->st.expired++;
-		return 1;
-	}
-	c->meta_uses[meta]++;
-	c->st.added++;
 	if (ind->type == CP_T_IPV6) {
-		struct ip6rec x = { .meta = meta, .plen = ind->plen };
-		memcpy(x.v, ind->v, 16);
-		return cp__vec_push(&c->ip6, &x, sizeof(x));
+		struct ip6rec v = { .meta = meta, .plen = ind->plen };
+		memcpy(v.v, ind->v, 16);
+		return cp__vec_push(ip6, &v, sizeof(v));
 	}
 	if (ind->type == CP_T_IPV4) {
 		r = (struct cp_xrec){ .a = cp__be32(ind->v), .b = ind->plen, .ref = meta };
@@ -223,5 +237,85 @@ int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t me
 		cp__key_bytes(c->seed, cp__tweak(ind->type, ind->subdomains), ind->v, ind->len, &k);
 		r = (struct cp_xrec){ .a = k.a, .b = k.b, .ref = meta };
 	}
-	return cp__vec_push(&c->x[ind->type], &r, sizeof(r));
+	return cp__vec_push(&x[ind->type], &r, sizeof(r));
+}
+
+int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t meta)
+{
+	if (expired(c, meta)) {
+		c->st.expired++;
+		return 1;
+	}
+	c->meta_uses[meta]++;
+	c->st.added++;
+	return collect(c, c->x, &c->ip6, ind, meta);
+}
+
+struct cp_compiler_shard {
+	struct cp_compiler *c;
+	struct vec x[CP_T__COUNT];
+	struct vec ip6;
+	uint64_t added, expired;
+	size_t nmeta;             /* ids it may use: those interned before it */
+	uint64_t *uses;
+};
+
+struct cp_compiler_shard *cp_compiler_shard_new(struct cp_compiler *c)
+{
+	struct cp_compiler_shard *sh = calloc(1, sizeof(*sh));
+
+	if (sh == NULL)
+		return NULL;
+	sh->c = c;
+	sh->nmeta = c->nmeta;
+	sh->uses = calloc(c->nmeta ? c->nmeta : 1, sizeof(*sh->uses));
+	if (sh->uses == NULL) {
+		free(sh);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return sh;
+}
+
+int cp_compiler_shard_add(struct cp_compiler_shard *sh, const struct cp_ind *ind, uint32_t meta)
+{
+	if (meta >= sh->nmeta)
+		return -EINVAL;
+	if (expired(sh->c, meta)) {
+		sh->expired++;
+		return 1;
+	}
+	sh->uses[meta]++;
+	sh->added++;
+	return collect(sh->c, sh->x, &sh->ip6, ind, meta);
+}
+
+void cp_compiler_shard_free(struct cp_compiler_shard *sh)
+{
+	if (sh == NULL)
+		return;
+	for (unsigned t = 0; t < CP_T__COUNT; t++)
+		cp__vec_free(&sh->x[t], sizeof(struct cp_xrec));
+	cp__vec_free(&sh->ip6, sizeof(struct ip6rec));
+	free(sh->uses);
+	free(sh);
+}
+
+int cp_compiler_shard_merge(struct cp_compiler_shard *sh)
+{
+	struct cp_compiler *c = sh->c;
+	int rc = 0;
+
+	for (unsigned t = 0; t < CP_T__COUNT && rc == 0; t++)
+		rc = cp__vec_append(&c->x[t], &sh->x[t], sizeof(struct cp_xrec));
+	if (rc == 0)
+		rc = cp__vec_append(&c->ip6, &sh->ip6, sizeof(struct ip6rec));
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < sh->nmeta; i++)
+		c->meta_uses[i] += sh->uses[i];
+	c->st.added += sh->added;
+	c->st.expired += sh->expired;
+	cp_compiler_shard_free(sh);
+	return 0;
 }

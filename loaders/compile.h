@@ -57,6 +57,17 @@ int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t
  * or -ENOMEM. */
 int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t meta);
 
+/* A shard collects indicators for one loader thread without locks; merge
+ * it into its compiler when the thread is done. It may use the metadata ids
+ * interned before it was made, and no cp_compiler_meta() may run while any
+ * shard is adding. shard_add returns like cp_compiler_add, or -EINVAL for a
+ * newer id; merge returns 0 or -ENOMEM and frees the shard on success. */
+struct cp_compiler_shard;
+struct cp_compiler_shard *cp_compiler_shard_new(struct cp_compiler *c);
+int cp_compiler_shard_add(struct cp_compiler_shard *sh, const struct cp_ind *ind, uint32_t meta);
+int cp_compiler_shard_merge(struct cp_compiler_shard *sh);
+void cp_compiler_shard_free(struct cp_compiler_shard *sh);
+
 /* Builds every table and writes path atomically. err gets a message on
  * failure. Returns 0 or -errno. */
 int cp_compiler_write(struct cp_compiler *c, const char *path, struct cp_compile_stats *st,

@@ -49,6 +49,8 @@ struct cp_compiler {
 
 int cp__vec_push(struct vec *v, const void *x, size_t esz);
 void cp__vec_free(struct vec *v, size_t esz);
+/* Appends w's elements to v. Returns 0 or -ENOMEM. */
+int cp__vec_append(struct vec *v, const struct vec *w, size_t esz);
 
 static inline uint32_t cp__be32(const uint8_t *p)
 {

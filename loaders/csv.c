@@ -209,7 +209,7 @@ static int between_records(const struct csv_parser *p)
 
 static int feed_lines(struct csv_state *st, struct csv_parser *p, const uint8_t *d, size_t n)
 {
-	size_t off = 0;
+	size_t off = 0, told = 0;
 
 	if (n >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf)
 		off = 3;
@@ -235,9 +235,12 @@ static int feed_lines(struct csv_state *st, struct csv_parser *p, const uint8_t 
 			st->nf = 0, st->blen = 0;
 		}
 		off += len;
-		if (st->ctx->progress != NULL && (st->line & 0xfffff) == 0)
-			st->ctx->progress(st->ctx->progress_arg, off, n);
+		if ((st->line & 0xfffff) == 0) {
+			cp_load_progress(st->ctx, off - told);
+			told = off;
+		}
 	}
+	cp_load_progress(st->ctx, n - told);
 	return st->rc;
 }
 
@@ -259,6 +262,7 @@ static int load(struct cp_load_ctx *ctx)
 		cp_load_unmap(d, n);
 		return -EINVAL;
 	}
+	ctx->size = n;
 	rc = feed_lines(&st, &p, d, n);
 	if (rc == 0 && csv_fini(&p, on_field, on_record, &st) != 0)
 		rc = cp_load_error(ctx, st.line, "unterminated quoted field", NULL, 0);
@@ -267,8 +271,6 @@ static int load(struct cp_load_ctx *ctx)
 	csv_free(&p);
 	free(st.buf);
 	cp_load_unmap(d, n);
-	if (ctx->progress != NULL)
-		ctx->progress(ctx->progress_arg, n, n);
 	return rc;
 }
 

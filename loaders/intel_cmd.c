@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 static double now_s(void)
@@ -78,6 +79,8 @@ int cp_intel_compile(const struct cp_compile_opts *o)
 		return 2;
 	}
 	cp_compiler_set_filter(c, o->filter);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = o->threads ? o->threads : ncpu > 0 ? (unsigned)ncpu : 1;
 	for (unsigned i = 0; i < o->nfeeds && rc == 0; i++) {
 		struct cp_feed f;
 		struct progress p = { .name = o->feeds[i], .start = now_s() };
@@ -87,7 +90,10 @@ int cp_intel_compile(const struct cp_compile_opts *o)
 			rc = -EINVAL;
 			break;
 		}
-		rc = cp_load_feed(&f, c, &diag, o->progress ? show_progress : NULL, &p);
+		struct cp_load_opts lo = { .threads = threads,
+					   .progress = o->progress ? show_progress : NULL,
+					   .progress_arg = &p };
+		rc = cp_load_feed(&f, c, &diag, &lo);
 	}
 	if (rc == -ECANCELED) {
 		fprintf(stderr, "%s: not written: more than %llu errors\n", o->out,

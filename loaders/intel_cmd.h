@@ -19,6 +19,7 @@ struct cp_compile_opts {
 	uint64_t max_errors;   /* UINT64_MAX: no limit */
 	uint64_t seed;         /* 0: random */
 	enum cp_filter_mode filter;
+	unsigned threads;      /* loader threads; 0: one per online CPU */
 	int quiet;             /* no summary */
 	int progress;          /* progress line on stderr */
 	struct cp_compile_stats *stats;  /* out, may be NULL */

@@ -19,7 +19,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: chokepoint-intel compile -o OUT.cpsnap [--max-errors N] [--seed N]\n"
-		"                                [--filter auto|yes|no] [--quiet] FEED...\n"
+		"                                [--filter auto|yes|no] [--threads N] [--quiet] FEED...\n"
 		"       chokepoint-intel lookup SNAP TYPE VALUE\n"
 		"       chokepoint-intel info SNAP\n"
 		"\n"
@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"--filter: first-level filters in front of the exact tables, which make\n"
 		"  misses cheap and hits one read dearer; auto builds them for tables of\n"
 		"  1 M keys or more.\n"
+		"--threads: loader threads for large plain feeds (default: one per CPU).\n"
 		"lookup prints the matches as JSON and exits 0, or prints nothing and exits 1.\n");
 }
 
@@ -45,6 +46,7 @@ static int cmd_compile(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "filter", required_argument, NULL, 'f' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -53,7 +55,7 @@ static int cmd_compile(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:e:s:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:e:s:qht:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.out = optarg;
@@ -67,6 +69,13 @@ static int cmd_compile(int argc, char **argv)
 		case 'f':
 			if (cp_filter_mode_parse(optarg, &o.filter) != 0) {
 				fprintf(stderr, "--filter: expected auto, yes or no, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			o.threads = (unsigned)strtoul(optarg, NULL, 10);
+			if (o.threads == 0 || o.threads > 64) {
+				fprintf(stderr, "--threads: expected 1..64, not '%s'\n", optarg);
 				return 2;
 			}
 			break;

@@ -7,6 +7,7 @@
 #ifndef CP_LOADER_H
 #define CP_LOADER_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,15 +45,31 @@ struct cp_diag {
 	uint64_t count[CP_LOAD_MAX_REASONS];
 };
 
-struct cp_load_ctx {
-	const struct cp_feed *feed;
-	struct cp_compiler *comp;
-	struct cp_diag *diag;
-	uint64_t emitted;
-	uint32_t feed_meta;      /* the feed's default metadata, interned */
+/* How a feed is loaded; NULL means one thread and no progress. */
+struct cp_load_opts {
+	unsigned threads;        /* loader threads for large line-based feeds; 0 = 1 */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
 };
+
+struct cp_load_ctx {
+	const struct cp_feed *feed;
+	struct cp_compiler *comp;
+	struct cp_compiler_shard *shard;  /* set: this thread adds here */
+	struct cp_diag *diag;
+	pthread_mutex_t *lock;   /* set while threads share diag */
+	unsigned threads;
+	uint64_t emitted;
+	uint32_t feed_meta;      /* the feed's default metadata, interned */
+	uint64_t size;           /* bytes of the feed, for progress */
+	uint64_t *done;          /* bytes parsed, shared by the threads */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);  /* one thread's */
+	void *progress_arg;
+};
+
+/* For loaders: parses p[begin, end), whose first line is line0. */
+typedef int (*cp_load_range_fn)(struct cp_load_ctx *ctx, const uint8_t *p, size_t begin,
+				size_t end, uint64_t line0);
 
 struct cp_loader {
 	const char *name;
@@ -74,7 +91,17 @@ const char *cp_feed_opt(const struct cp_feed *f, const char *key);
 
 /* Loads one feed into comp. Returns 0 or -errno (-ECANCELED: too many errors). */
 int cp_load_feed(const struct cp_feed *f, struct cp_compiler *comp, struct cp_diag *diag,
-		 void (*progress)(void *, uint64_t, uint64_t), void *arg);
+		 const struct cp_load_opts *o);
+
+/* For line-based loaders: parses p[begin, end) with fn, split at line ends
+ * across ctx->threads threads when the text is large (>= 8 MiB a thread).
+ * fn must emit with the feed's metadata only (meta NULL).
+ * Each thread adds to a shard of its own, merged in order after; errors keep
+ * their true line numbers. Returns the first failure of any thread, or 0. */
+int cp_load_split(struct cp_load_ctx *ctx, const uint8_t *p, size_t begin, size_t end,
+		  cp_load_range_fn fn);
+/* For loaders: bytes more of the feed parsed; reports progress. */
+void cp_load_progress(struct cp_load_ctx *ctx, uint64_t bytes);
 
 /* For loaders: value s[0..n) at line, typed t (-1: auto) with metadata
  * meta (NULL: the feed's default). Returns 0, or -ECANCELED past the limit. */

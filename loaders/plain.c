@@ -79,11 +79,31 @@ static int one_line(struct cp_load_ctx *ctx, uint64_t line, const char *s, size_
 	return cp_load_emit(ctx, line, ctx->feed->type, s, n, NULL);
 }
 
+static int lines(struct cp_load_ctx *ctx, const uint8_t *p, size_t begin, size_t end,
+		 uint64_t line)
+{
+	size_t off = begin, told = begin;
+	int rc = 0;
+
+	for (; off < end && rc == 0; line++) {
+		const uint8_t *nl = memchr(p + off, '\n', end - off);
+		size_t len = nl ? (size_t)(nl - (p + off)) : end - off;
+
+		rc = one_line(ctx, line, (const char *)p + off, len);
+		off = nl ? off + len + 1 : end;
+		if ((line & 0xfffff) == 0) {
+			cp_load_progress(ctx, off - told);
+			told = off;
+		}
+	}
+	cp_load_progress(ctx, end - told);
+	return rc;
+}
+
 static int load(struct cp_load_ctx *ctx)
 {
 	const uint8_t *p;
 	size_t n, off = 0;
-	uint64_t line = 0;
 	int rc = cp_load_map(ctx->feed->path, &p, &n);
 
 	if (rc != 0) {
@@ -92,17 +112,8 @@ static int load(struct cp_load_ctx *ctx)
 	}
 	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
 		off = 3;
-	while (off < n && rc == 0) {
-		const uint8_t *nl = memchr(p + off, '\n', n - off);
-		size_t len = nl ? (size_t)(nl - (p + off)) : n - off;
-
-		rc = one_line(ctx, ++line, (const char *)p + off, len);
-		off += len + 1;
-		if (ctx->progress != NULL && (line & 0xfffff) == 0)
-			ctx->progress(ctx->progress_arg, off < n ? off : n, n);
-	}
-	if (ctx->progress != NULL)
-		ctx->progress(ctx->progress_arg, n, n);
+	ctx->size = n - off;
+	rc = cp_load_split(ctx, p, off, n, lines);
 	cp_load_unmap(p, n);
 	return rc;
 }

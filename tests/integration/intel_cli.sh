@@ -53,7 +53,9 @@ set -e
 set +e
 "$I" lookup "$D/f.cpsnap" ipv4 1.2.3.5 > /dev/null; rc=$?
 "$I" compile -o "$D/x.cpsnap" --filter maybe "$D/a.txt" 2> "$D/err"; rc2=$?
+"$I" compile -o "$D/x.cpsnap" --threads 0 "$D/a.txt" 2> "$D/err3"; rc3=$?
 set -e
+[ $rc3 -eq 2 ] && grep -q "expected 1..64" "$D/err3" || fail "--threads 0: rc=$rc3"
 [ $rc -eq 1 ] || fail "filtered miss exit $rc"
 [ $rc2 -eq 2 ] && grep -q "expected auto, yes or no" "$D/err" || fail "--filter maybe: rc=$rc2"
 echo "all good"

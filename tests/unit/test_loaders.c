@@ -15,7 +15,7 @@ struct run {
 	int rc;
 };
 
-static void load(struct run *r, const char *spec)
+static void load_opts(struct run *r, const char *spec, const struct cp_load_opts *o)
 {
 	struct cp_feed f;
 	char err[256];
@@ -25,11 +25,16 @@ static void load(struct run *r, const char *spec)
 	r->diag = (struct cp_diag){ .out = fopen(r->log, "w+"), .max_errors = UINT64_MAX,
 				    .max_print = 100 };
 	cr_assert_eq(cp_feed_parse(spec, &f, err, sizeof(err)), 0, "%s", err);
-	r->rc = cp_load_feed(&f, r->c, &r->diag, NULL, NULL);
+	r->rc = cp_load_feed(&f, r->c, &r->diag, o);
 	fclose(r->diag.out);
 	size_t n;
 	r->text = t_read_file(r->log, &n);
 	unlink(r->log);
+}
+
+static void load(struct run *r, const char *spec)
+{
+	load_opts(r, spec, NULL);
 }
 
 static uint64_t reason_count(const struct run *r, const char *reason)
@@ -258,9 +263,9 @@ Test(loaders, mixed_feeds_keep_both_contexts)
 	snprintf(s1, sizeof(s1), "plain:%s,feed=one,action=alert", p1);
 	snprintf(s2, sizeof(s2), "plain:%s,feed=two,action=allow", p2);
 	cr_assert_eq(cp_feed_parse(s1, &f, err, sizeof(err)), 0);
-	cr_assert_eq(cp_load_feed(&f, c, &d, NULL, NULL), 0);
+	cr_assert_eq(cp_load_feed(&f, c, &d, NULL), 0);
 	cr_assert_eq(cp_feed_parse(s2, &f, err, sizeof(err)), 0);
-	cr_assert_eq(cp_load_feed(&f, c, &d, NULL, NULL), 0);
+	cr_assert_eq(cp_load_feed(&f, c, &d, NULL), 0);
 	t_open(c, &ts, NULL);
 	cp_norm(CP_T_DOMAIN, "shared.com", 10, &q, &why);
 	cr_assert_eq(cp_store_match(ts.store, &q, m, 4), 1);
@@ -295,4 +300,61 @@ Test(loaders, max_errors_writes_nothing)
 	cr_expect_eq(stat(out, &st), 0, "written within the limit");
 	unlink(out);
 	unlink(feed);
+}
+
+/* A feed large enough to be split across threads: errors keep their line
+ * numbers in every part, and the snapshot is byte for byte the one a single
+ * thread makes. */
+Test(loaders, plain_split_across_threads)
+{
+	static const uint64_t bad[] = { 7, 700001, 1200000 };
+	const unsigned nlines = 1200000;
+	char path[128], spec[256], want[256], out[2][128];
+	struct run r;
+	FILE *f;
+
+	t_tmpname(path, sizeof(path), "big.txt");
+	f = fopen(path, "w");
+	for (unsigned i = 1, b = 0; i <= nlines; i++) {
+		if (b < 3 && i == bad[b])
+			fprintf(f, "999.%u.0.1\n", b++);
+		else if (i % 3)
+			fprintf(f, "10.%u.%u.%u\n", i >> 16 & 255, i >> 8 & 255, i & 255);
+		else
+			fprintf(f, "host%u.example.com\r\n", i);
+	}
+	fclose(f);
+	struct stat st;
+	stat(path, &st);
+	cr_assert_gt(st.st_size, 16 << 20, "big enough for two 8 MiB parts");
+
+	struct cp_load_opts two = { .threads = 2 };
+	snprintf(spec, sizeof(spec), "plain:%s", path);
+	load_opts(&r, spec, &two);
+	cr_assert_eq(r.rc, 0, "%s", r.text);
+	cr_expect_eq(r.diag.errors, 3);
+	for (unsigned b = 0; b < 3; b++) {
+		snprintf(want, sizeof(want), "%s:%llu: ", path, (unsigned long long)bad[b]);
+		cr_expect(strstr(r.text, want) != NULL, "missing %s in %s", want, r.text);
+	}
+	done(&r);
+
+	for (unsigned t = 0; t < 2; t++) {
+		const char *feeds[] = { spec };
+		t_tmpname(out[t], sizeof(out[t]), t ? "two.cpsnap" : "one.cpsnap");
+		struct cp_compile_opts o = { .out = out[t], .feeds = feeds, .nfeeds = 1,
+					     .max_errors = UINT64_MAX, .seed = 77, .quiet = 1,
+					     .threads = t + 1 };
+		cr_assert_eq(cp_intel_compile(&o), 0);
+	}
+	size_t n1, n2;
+	uint8_t *s1 = t_read_file(out[0], &n1), *s2 = t_read_file(out[1], &n2);
+	/* The header page differs only in its creation time and checksum. */
+	cr_assert_eq(n1, n2);
+	cr_expect(memcmp(s1 + 4096, s2 + 4096, n1 - 4096) == 0, "sections differ");
+	free(s1);
+	free(s2);
+	unlink(out[0]);
+	unlink(out[1]);
+	unlink(path);
 }
