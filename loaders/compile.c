@@ -108,6 +108,7 @@ void cp_compiler_free(struct cp_compiler *c)
 	cp__vec_free(&c->ip6, sizeof(struct ip6rec));
 	cp_lpmb_free(c->lpm[0]);
 	cp_r4_img_free(&c->r4);
+	cp_mem_free(c->scratch, c->scratch_size);
 	cp_lpmb_free(c->lpm[1]);
 	cp_setb_free(c->setb);
 	cp_intern_fini(&c->strix);

@@ -44,6 +44,8 @@ struct cp_compiler {
 	struct cp_setb *setb;
 	struct cp_feed_rec *feeds;
 	uint32_t *ents;             /* scratch for one set */
+	void *scratch;              /* sort scratch, cp_mem */
+	size_t scratch_size;
 	size_t ents_cap;
 };
 
