@@ -29,7 +29,7 @@ else
 OPT      := -O2 -g -DNDEBUG
 endif
 
-PKGS_CP  := libxxhash libidn2
+PKGS_CP  := libxxhash libidn2 nettle
 CFLAGS_W := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   := -std=gnu11 $(OPT) $(ARCH) $(CFLAGS_W) -MMD -MP -D_GNU_SOURCE \
             -Iengine -Iloaders $(shell pkg-config --cflags $(PKGS_CP))
@@ -40,17 +40,22 @@ DPDK_CF  := $(shell pkg-config --cflags libdpdk)
 DPDK_LD  := $(shell pkg-config --libs libdpdk)
 CRIT_LD  := $(shell pkg-config --libs criterion)
 
-ENGINE_SRC  := $(wildcard engine/common/*.c engine/indicator/*.c engine/store/*.c engine/snapshot/*.c)
+ENGINE_SRC  := $(wildcard engine/common/*.c engine/indicator/*.c engine/store/*.c \
+                         engine/snapshot/*.c engine/parse/*.c)
 LOADER_SRC  := $(filter-out loaders/intel_main.c,$(wildcard loaders/*.c))
 BENCH_SRC   := $(wildcard bench/*.c)
 TEST_SRC    := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
+# What the fuzz targets link, built apart with the sanitizers.
+FUZZ_LIB    := $(wildcard engine/common/*.c engine/indicator/*.c engine/parse/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIBCP   := $(B)/libchokepoint.a
 BINS    := $(B)/chokepoint-intel $(B)/chokepoint-bench
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all test unit integration run bench clean
+.PHONY: all test unit integration run bench clean fuzz
 .SECONDARY:
 all: $(BINS)
 
@@ -76,7 +81,15 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(CRIT_LD) $(LIBS_CP)
 
-test: all $(TESTS)
+# libFuzzer targets: clang, with AddressSanitizer and UBSan.
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  $(CFLAGS_W) -D_GNU_SOURCE -Iengine $< $(FUZZ_LIB) -o $@ $(LIBS_CP)
+
+fuzz: $(FUZZERS)
+
+test: all $(TESTS) $(FUZZERS)
 	@scripts/run-tests $(B) $(TESTS)
 
 unit: $(TESTS)

@@ -1,0 +1,81 @@
+/* DNS queries: the first question's name. Data plane.
+ * RFC 1035 §4.1.4 compression: a pointer must point strictly before the
+ * label that holds it, so every jump goes backwards and no chain can loop;
+ * the hop count is capped as well. RFC 1035 §2.3.4 limits: labels of at most
+ * 63 bytes, names of at most 255 bytes on the wire (253 as text), which
+ * bounds labels at 127. */
+#include "parse/parse.h"
+
+#include <string.h>
+
+#define DNS_HDR 12
+#define MAX_WIRE 255
+#define MAX_HOPS 64
+
+enum cp_l7 cp_parse_dns_tcp(const uint8_t *pay, size_t len, const uint8_t **msg,
+			    size_t *msg_len)
+{
+	if (len < 2)
+		return CP_L7_PARTIAL;
+	size_t n = (size_t)pay[0] << 8 | pay[1];
+	if (n > len - 2)
+		return CP_L7_PARTIAL;
+	*msg = pay + 2;
+	*msg_len = n;
+	return CP_L7_OK;
+}
+
+static enum cp_l7 bad(enum cp_anomaly *why, enum cp_anomaly a)
+{
+	*why = a;
+	return CP_L7_BAD;
+}
+
+enum cp_l7 cp_parse_dns_query(const uint8_t *m, size_t len, char *out, size_t *n,
+			      enum cp_anomaly *why)
+{
+	size_t at = DNS_HDR, o = 0, wire = 1, hops = 0;
+
+	*n = 0;
+	out[0] = '\0';
+	if (len < DNS_HDR)
+		return bad(why, CP_AN_DNS_TRUNC);
+	/* QR = 0 (a query) and opcode 0 (QUERY); at least one question. */
+	if ((m[2] & 0xf8) != 0 || (m[4] == 0 && m[5] == 0))
+		return CP_L7_NONE;
+	for (;;) {
+		if (at >= len)
+			return bad(why, CP_AN_DNS_TRUNC);
+		uint8_t l = m[at];
+		if ((l & 0xc0) == 0xc0) {
+			if (at + 1 >= len)
+				return bad(why, CP_AN_DNS_TRUNC);
+			size_t to = (size_t)(l & 0x3f) << 8 | m[at + 1];
+			if (to >= at || ++hops > MAX_HOPS)
+				return bad(why, CP_AN_DNS_POINTER);
+			at = to;
+			continue;
+		}
+		if (l & 0xc0)
+			return bad(why, CP_AN_DNS_LABEL);  /* 0x40 and 0x80: reserved */
+		if (l == 0)
+			break;
+		wire += 1u + l;
+		if (wire > MAX_WIRE)
+			return bad(why, CP_AN_DNS_LIMIT);
+		if (at + 1 + l > len)
+			return bad(why, CP_AN_DNS_TRUNC);
+		if (memchr(m + at + 1, '.', l) != NULL || memchr(m + at + 1, '\0', l) != NULL)
+			return bad(why, CP_AN_DNS_LABEL);
+		if (o != 0)
+			out[o++] = '.';
+		memcpy(out + o, m + at + 1, l);
+		o += l;
+		at += 1u + l;
+	}
+	if (o == 0)
+		return CP_L7_NONE;  /* the root */
+	out[o] = '\0';
+	*n = o;
+	return CP_L7_OK;
+}

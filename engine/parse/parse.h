@@ -1,0 +1,105 @@
+/* Packet parsing: pure functions from packet bytes to match keys. Data
+ * plane: no globals, no allocation, every length checked before it is used.
+ *
+ *   cp_parse_l2l4()        Ethernet (<= 2 VLAN tags), IPv4/IPv6, TCP/UDP/ICMP
+ *   cp_parse_dns_query()   the question name of a DNS query (UDP, or TCP
+ *                          after cp_parse_dns_tcp() strips the length prefix)
+ *   cp_parse_tls_hello()   SNI and JA3 of a TLS ClientHello
+ *   cp_parse_http_request() Host and request target of an HTTP/1.x request
+ *
+ * The L7 parsers say one of: a key was found (OK), there is nothing to find
+ * (NONE: a DNS response, a ServerHello, a non-HTTP payload), the message
+ * continues past these bytes (PARTIAL: counted as uninspected, never passed
+ * silently), or the bytes break the protocol (BAD, with the anomaly).
+ */
+#ifndef CP_PARSE_H
+#define CP_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Why a packet could not be parsed further; counted per kind. */
+enum cp_anomaly {
+	CP_AN_NONE = 0,
+	CP_AN_L2_TRUNC,        /* shorter than its Ethernet/VLAN headers */
+	CP_AN_VLAN_DEPTH,      /* more than CP_PARSE_MAX_VLAN tags */
+	CP_AN_IP4_TRUNC,       /* header or total length past the frame */
+	CP_AN_IP4_HDR,         /* version or IHL invalid */
+	CP_AN_IP6_TRUNC,
+	CP_AN_IP6_EXT_DEPTH,   /* more than CP_PARSE_MAX_IP6_EXT extension headers */
+	CP_AN_L4_TRUNC,        /* TCP/UDP header past the IP payload, or bad offsets */
+	CP_AN_DNS_TRUNC,       /* the question runs past the message */
+	CP_AN_DNS_POINTER,     /* a compression pointer that is forward or loops */
+	CP_AN_DNS_LIMIT,       /* label > 63, name > 255 bytes or > 127 labels */
+	CP_AN_DNS_LABEL,       /* reserved label type, or a '.' or NUL inside a label */
+	CP_AN_TLS_LENGTH,      /* a record, handshake, list or extension length that lies */
+	CP_AN_HTTP_SYNTAX,     /* a request line or Host header that breaks HTTP/1.x */
+	CP_AN__COUNT
+};
+
+const char *cp_anomaly_name(enum cp_anomaly a);
+
+enum cp_l7 { CP_L7_OK, CP_L7_NONE, CP_L7_PARTIAL, CP_L7_BAD };
+
+#define CP_PARSE_MAX_VLAN 2
+/* RFC 8200 allows each extension header once (Destination Options twice);
+ * 8 covers every legitimate chain. */
+#define CP_PARSE_MAX_IP6_EXT 8
+
+enum cp_frag { CP_FRAG_NONE, CP_FRAG_FIRST, CP_FRAG_LATER };
+
+struct cp_pkt {
+	uint8_t family;        /* 4 or 6; 0: not IP (nothing to match) */
+	uint8_t proto;         /* IPPROTO_* of the L4 header; 0 with no L4 */
+	uint8_t frag;          /* enum cp_frag: later fragments carry no L4 */
+	uint8_t vlans;
+	uint16_t sport, dport; /* host order; 0 without TCP/UDP */
+	uint32_t l3_off;
+	uint32_t pay_off;      /* L4 payload, inside the IP packet's length */
+	uint32_t pay_len;
+	uint8_t src[16];       /* network order; IPv4 in the first 4 bytes */
+	uint8_t dst[16];
+};
+
+/* Parses len bytes of an Ethernet frame. Returns CP_AN_NONE (p filled; a
+ * non-IP frame has family 0) or the anomaly that stopped it; the fields
+ * before the failing layer stay valid (family is set once the IP header was
+ * read, so IP indicators still match a packet whose L4 is broken). */
+enum cp_anomaly cp_parse_l2l4(const uint8_t *frame, uint32_t len, struct cp_pkt *p);
+
+/* DNS over TCP: the message after the 2-byte length prefix. PARTIAL when the
+ * message continues past len. */
+enum cp_l7 cp_parse_dns_tcp(const uint8_t *pay, size_t len, const uint8_t **msg,
+			    size_t *msg_len);
+
+/* The first question's name of a DNS query, dotted, into out (at least
+ * CP_DNS_NAME_MAX + 1 bytes, NUL-terminated); *n its length. NONE for a
+ * response, another opcode, no question, or the root name. */
+#define CP_DNS_NAME_MAX 253
+enum cp_l7 cp_parse_dns_query(const uint8_t *msg, size_t len, char *out, size_t *n,
+			      enum cp_anomaly *why);
+
+struct cp_tls_hello {
+	char sni[256];         /* NUL-terminated; sni_len 0 without SNI */
+	uint16_t sni_len;
+	uint8_t ja3[16];       /* MD5 of the JA3 string */
+	char ja3_hex[33];
+};
+
+/* A TLS record carrying a ClientHello at the start of a TCP payload. */
+enum cp_l7 cp_parse_tls_hello(const uint8_t *pay, size_t len, struct cp_tls_hello *h,
+			      enum cp_anomaly *why);
+
+struct cp_http_req {
+	char host[256];        /* the Host header, port included; NUL-terminated */
+	uint16_t host_len;
+	char url[2048];        /* http://HOST/target, NUL-terminated */
+	uint16_t url_len;      /* 0 when the target was too long to keep */
+};
+
+/* An HTTP/1.x request at the start of a TCP payload: PARTIAL while the
+ * request line or the headers continue past len without a Host. */
+enum cp_l7 cp_parse_http_request(const uint8_t *pay, size_t len, struct cp_http_req *r,
+				 enum cp_anomaly *why);
+
+#endif

@@ -1,0 +1,51 @@
+/* libFuzzer target for engine/parse: the first byte picks what the rest is.
+ *   0: an Ethernet frame; the L7 parsers then run on its payload
+ *   1: a DNS message (UDP), 2: a DNS-over-TCP payload, 3: a TLS payload,
+ *   4: an HTTP payload
+ * Starting some inputs at L7 lets the fuzzer reach deep states without first
+ * building a valid frame around them. */
+#include "parse/parse.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static void l7(const uint8_t *p, size_t n, unsigned which)
+{
+	char name[CP_DNS_NAME_MAX + 1];
+	struct cp_tls_hello th;
+	struct cp_http_req hr;
+	enum cp_anomaly why;
+	const uint8_t *m;
+	size_t k;
+
+	if (which == 0 || which == 1)
+		cp_parse_dns_query(p, n, name, &k, &why);
+	if ((which == 0 || which == 2) && cp_parse_dns_tcp(p, n, &m, &k) == CP_L7_OK)
+		cp_parse_dns_query(m, k, name, &k, &why);
+	if (which == 0 || which == 3)
+		cp_parse_tls_hello(p, n, &th, &why);
+	if (which == 0 || which == 4)
+		cp_parse_http_request(p, n, &hr, &why);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cp_pkt p;
+
+	if (size < 1)
+		return 0;
+	unsigned mode = data[0] % 5;
+	data++, size--;
+	if (mode != 0) {
+		l7(data, size, mode);
+		return 0;
+	}
+	cp_parse_l2l4(data, (uint32_t)size, &p);
+	if (p.pay_off <= size && p.pay_len <= size - p.pay_off)
+		l7(data + p.pay_off, p.pay_len, 0);
+	else if (p.pay_len != 0)
+		__builtin_trap();  /* the payload must lie inside the frame */
+	return 0;
+}

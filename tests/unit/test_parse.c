@@ -1,0 +1,447 @@
+/* Packet parsing: each layer on well-formed packets, then the malformed
+ * ones the fast path must survive and count: every truncation, stacked tags,
+ * long IPv6 chains, DNS pointer loops, TLS lengths that lie. */
+#include "helpers.h"
+#include "parse/parse.h"
+
+#include <nettle/md5.h>
+
+/* A frame under construction. */
+struct fb {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static void put(struct fb *f, const void *p, size_t n)
+{
+	cr_assert_leq(f->n + n, sizeof(f->b));
+	memcpy(f->b + f->n, p, n);
+	f->n += n;
+}
+
+static void put8(struct fb *f, unsigned v)
+{
+	uint8_t x = (uint8_t)v;
+	put(f, &x, 1);
+}
+
+static void put16(struct fb *f, unsigned v)
+{
+	put8(f, v >> 8);
+	put8(f, v);
+}
+
+static void put24(struct fb *f, unsigned v)
+{
+	put8(f, v >> 16);
+	put16(f, v);
+}
+
+static void at16(struct fb *f, size_t at, unsigned v)
+{
+	f->b[at] = (uint8_t)(v >> 8);
+	f->b[at + 1] = (uint8_t)v;
+}
+
+static void eth(struct fb *f, unsigned vlans, unsigned type)
+{
+	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2 };
+	put(f, macs, 12);
+	for (unsigned i = 0; i < vlans; i++) {
+		put16(f, i == 0 && vlans > 1 ? 0x88a8 : 0x8100);
+		put16(f, 100 + i);
+	}
+	put16(f, type);
+}
+
+/* Ethernet + IPv4 (+ options) + UDP/TCP + payload; returns the frame. */
+static void udp4(struct fb *f, unsigned vlans, uint16_t dport, const void *pay, size_t n)
+{
+	eth(f, vlans, 0x0800);
+	size_t ip = f->n;
+	put8(f, 0x45), put8(f, 0), put16(f, 20 + 8 + (unsigned)n), put16(f, 1), put16(f, 0);
+	put8(f, 64), put8(f, 17), put16(f, 0);
+	put(f, (uint8_t[]){ 192, 0, 2, 1, 198, 51, 100, 7 }, 8);
+	put16(f, 40000), put16(f, dport), put16(f, 8 + (unsigned)n), put16(f, 0);
+	put(f, pay, n);
+	(void)ip;
+}
+
+static void tcp4(struct fb *f, uint16_t dport, const void *pay, size_t n)
+{
+	eth(f, 0, 0x0800);
+	/* IHL 6: one word of options (NOP NOP NOP EOL) */
+	put8(f, 0x46), put8(f, 0), put16(f, 24 + 20 + (unsigned)n), put16(f, 1), put16(f, 0);
+	put8(f, 64), put8(f, 6), put16(f, 0);
+	put(f, (uint8_t[]){ 192, 0, 2, 1, 198, 51, 100, 7, 1, 1, 1, 0 }, 12);
+	put16(f, 40000), put16(f, dport);
+	put(f, (uint8_t[]){ 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0 }, 16);
+	put(f, pay, n);
+}
+
+Test(parse, ipv4_udp_with_vlans_and_padding)
+{
+	struct fb f = { .n = 0 };
+	struct cp_pkt p;
+
+	udp4(&f, 2, 53, "abc", 3);
+	put(&f, "\0\0\0\0\0\0", 6);  /* Ethernet padding after the IP packet */
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.family, 4);
+	cr_expect_eq(p.vlans, 2);
+	cr_expect_eq(p.proto, 17);
+	cr_expect_eq(p.sport, 40000);
+	cr_expect_eq(p.dport, 53);
+	cr_expect_eq(p.pay_len, 3u, "padding is not payload");
+	cr_expect(memcmp(f.b + p.pay_off, "abc", 3) == 0);
+	cr_expect(memcmp(p.src, (uint8_t[]){ 192, 0, 2, 1 }, 4) == 0);
+	cr_expect(memcmp(p.dst, (uint8_t[]){ 198, 51, 100, 7 }, 4) == 0);
+}
+
+Test(parse, ipv4_tcp_options_and_every_truncation)
+{
+	struct fb f = { .n = 0 };
+	struct cp_pkt p;
+
+	tcp4(&f, 80, "GET / HTTP/1.1\r\n", 16);
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.pay_len, 16u);
+	cr_expect_eq(p.dport, 80);
+	for (uint32_t len = 0; len < f.n; len++) {
+		enum cp_anomaly a = cp_parse_l2l4(f.b, len, &p);
+		cr_assert_neq(a, CP_AN_NONE, "truncated to %u parsed", len);
+		cr_assert(a == (len < 14 ? CP_AN_L2_TRUNC : CP_AN_IP4_TRUNC), "len %u: %s", len,
+			  cp_anomaly_name(a));
+	}
+}
+
+Test(parse, vlan_stacks)
+{
+	struct fb f = { .n = 0 };
+	struct cp_pkt p;
+
+	udp4(&f, 3, 53, "x", 1);
+	cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_VLAN_DEPTH);
+	f.n = 0;
+	eth(&f, 300, 0x0800);  /* hundreds of stacked tags */
+	cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_VLAN_DEPTH);
+	f.n = 0;
+	eth(&f, 0, 0x0806);  /* ARP: not IP, nothing to match */
+	put(&f, "\0\0\0\0\0\0\0\0", 8);
+	cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.family, 0);
+}
+
+Test(parse, ipv4_bad_header_and_fragments)
+{
+	struct fb f = { .n = 0 };
+	struct cp_pkt p;
+
+	udp4(&f, 0, 53, "abcd", 4);
+	f.b[14] = 0x44;  /* IHL 4 */
+	cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_IP4_HDR);
+	f.b[14] = 0x45;
+	at16(&f, 14 + 6, 0x0010);  /* offset 16: a later fragment */
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.family, 4, "IP indicators match every fragment");
+	cr_expect_eq(p.frag, CP_FRAG_LATER);
+	cr_expect_eq(p.dport, 0, "no L4 in a later fragment");
+	at16(&f, 14 + 6, 0x2000);  /* MF, offset 0: the first fragment */
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.frag, CP_FRAG_FIRST);
+	cr_expect_eq(p.dport, 53);
+	at16(&f, 14 + 24, 7);  /* UDP length below its header */
+	at16(&f, 14 + 6, 0);
+	cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_L4_TRUNC);
+	cr_expect_eq(p.family, 4, "the IP layer stays usable");
+}
+
+/* IPv6 with n hop-by-hop/destination-options headers before UDP. */
+static void udp6(struct fb *f, unsigned next, unsigned n, int frag_off)
+{
+	size_t plen = (size_t)n * 8 + (frag_off >= 0 ? 8 : 0) + 8 + 2;
+
+	eth(f, 0, 0x86dd);
+	put(f, (uint8_t[]){ 0x60, 0, 0, 0 }, 4);
+	put16(f, (unsigned)plen);
+	put8(f, n ? next : frag_off >= 0 ? 44 : 17), put8(f, 64);
+	put(f, (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, 16);
+	put(f, (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }, 16);
+	for (unsigned i = 0; i < n; i++) {
+		put8(f, i + 1 < n ? next : frag_off >= 0 ? 44 : 17);
+		put(f, (uint8_t[7]){ 0 }, 7);
+	}
+	if (frag_off >= 0) {
+		put8(f, 17), put8(f, 0), put16(f, (unsigned)frag_off), put(f, "\0\0\0\1", 4);
+	}
+	put16(f, 5353), put16(f, 53), put16(f, 10), put16(f, 0), put(f, "hi", 2);
+}
+
+Test(parse, ipv6_extension_chains)
+{
+	struct fb f = { .n = 0 };
+	struct cp_pkt p;
+
+	udp6(&f, 60, 7, -1);
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.family, 6);
+	cr_expect_eq(p.dport, 53);
+	cr_expect_eq(p.pay_len, 2u);
+	f.n = 0;
+	udp6(&f, 60, 8, 0x0001);  /* 8 options headers and a first fragment: 9 */
+	cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_IP6_EXT_DEPTH);
+	f.n = 0;
+	udp6(&f, 0, 200, -1);     /* a long chain */
+	cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_IP6_EXT_DEPTH);
+	cr_expect_eq(p.family, 6, "addresses are known before the chain");
+	f.n = 0;
+	udp6(&f, 60, 1, 0x0008);  /* a later fragment */
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.frag, CP_FRAG_LATER);
+	cr_expect_eq(p.dport, 0);
+	for (uint32_t len = 14; len < f.n; len++)
+		cr_assert_eq(cp_parse_l2l4(f.b, len, &p), CP_AN_IP6_TRUNC, "len %u", len);
+}
+
+/* A DNS query message for the wire-format name q (qlen bytes). */
+static void dns_msg(struct fb *f, const void *q, size_t qlen, unsigned flags)
+{
+	put16(f, 0x1234), put16(f, flags), put16(f, 1), put16(f, 0), put16(f, 0), put16(f, 0);
+	put(f, q, qlen);
+	put16(f, 1), put16(f, 1);
+}
+
+static enum cp_l7 dns(const struct fb *f, char *out, enum cp_anomaly *why)
+{
+	size_t n;
+	return cp_parse_dns_query(f->b, f->n, out, &n, why);
+}
+
+Test(parse, dns_query_names)
+{
+	static const uint8_t www[] = "\3www\7Example\3com";
+	struct fb f = { .n = 0 };
+	char out[CP_DNS_NAME_MAX + 1];
+	enum cp_anomaly why = CP_AN_NONE;
+	size_t n;
+
+	dns_msg(&f, www, sizeof(www), 0x0100);
+	cr_assert_eq(cp_parse_dns_query(f.b, f.n, out, &n, &why), CP_L7_OK);
+	cr_expect_str_eq(out, "www.Example.com");
+	cr_expect_eq(n, 15u);
+	for (size_t len = 0; len < 12 + sizeof(www); len++)
+		cr_assert_eq(cp_parse_dns_query(f.b, len, out, &n, &why), CP_L7_BAD, "len %zu", len);
+	f.n = 0;
+	dns_msg(&f, www, sizeof(www), 0x8180);  /* a response */
+	cr_expect_eq(dns(&f, out, &why), CP_L7_NONE);
+	f.n = 0;
+	dns_msg(&f, "", 1, 0x0100);  /* the root */
+	cr_expect_eq(dns(&f, out, &why), CP_L7_NONE);
+}
+
+Test(parse, dns_compression_pointers)
+{
+	struct fb f = { .n = 0 };
+	char out[CP_DNS_NAME_MAX + 1];
+	enum cp_anomaly why;
+
+	/* "www" then a pointer to offset 6, where the header's ANCOUNT and
+	 * NSCOUNT spell \1 a \0: a compressed name "www.a". */
+	dns_msg(&f, "\3www\xc0\x06", 6, 0x0100);
+	at16(&f, 6, 0x0161);
+	at16(&f, 8, 0x0000);
+	cr_assert_eq(dns(&f, out, &why), CP_L7_OK);
+	cr_expect_str_eq(out, "www.a");
+	/* pointing at itself, forward, and past the end */
+	static const char *const bad[] = { "\3www\xc0\x10", "\3www\xc0\x11", "\xc0\x0c", "\3www\xc0\xff" };
+	for (unsigned i = 0; i < 4; i++) {
+		f.n = 0;
+		dns_msg(&f, bad[i], strlen(bad[i]), 0x0100);
+		cr_expect_eq(dns(&f, out, &why), CP_L7_BAD, "case %u", i);
+		cr_expect_eq(why, CP_AN_DNS_POINTER, "case %u: %s", i, cp_anomaly_name(why));
+	}
+	/* after a label, a pointer to itself */
+	f.n = 0;
+	dns_msg(&f, "\1a\xc0\x0e", 4, 0x0100);  /* 12: \1 a, 14: ptr -> 14 */
+	cr_expect_eq(dns(&f, out, &why), CP_L7_BAD);
+	cr_expect_eq(why, CP_AN_DNS_POINTER);
+}
+
+Test(parse, dns_limits_and_labels)
+{
+	struct fb f = { .n = 0 };
+	uint8_t q[400];
+	char out[CP_DNS_NAME_MAX + 1];
+	enum cp_anomaly why;
+	size_t k = 0;
+
+	q[k++] = 64;  /* 0x40: a reserved label type, and over 63 */
+	memset(q + k, 'a', 64), k += 64, q[k++] = 0;
+	dns_msg(&f, q, k, 0x0100);
+	cr_expect_eq(dns(&f, out, &why), CP_L7_BAD);
+	cr_expect_eq(why, CP_AN_DNS_LABEL);
+	/* 4 labels of 63: 257 bytes on the wire */
+	for (k = 0; k < 4 * 64; k += 64)
+		q[k] = 63, memset(q + k + 1, 'b', 63);
+	q[k++] = 0;
+	f.n = 0;
+	dns_msg(&f, q, k, 0x0100);
+	cr_expect_eq(dns(&f, out, &why), CP_L7_BAD);
+	cr_expect_eq(why, CP_AN_DNS_LIMIT);
+	/* 3 labels of 63 and one of 61: 255 bytes, the longest legal name */
+	q[3 * 64] = 61;
+	q[3 * 64 + 62] = 0;
+	f.n = 0;
+	dns_msg(&f, q, 3 * 64 + 63, 0x0100);
+	cr_expect_eq(dns(&f, out, &why), CP_L7_OK);
+	cr_expect_eq(strlen(out), 253u);
+	f.n = 0;
+	dns_msg(&f, "\3a.b\0", 5, 0x0100);
+	cr_expect_eq(dns(&f, out, &why), CP_L7_BAD, "a dot inside a label");
+	cr_expect_eq(why, CP_AN_DNS_LABEL);
+}
+
+Test(parse, dns_over_tcp)
+{
+	const uint8_t *m;
+	size_t n;
+
+	cr_expect_eq(cp_parse_dns_tcp((const uint8_t *)"\0\3abc", 5, &m, &n), CP_L7_OK);
+	cr_expect_eq(n, 3u);
+	cr_expect_eq(cp_parse_dns_tcp((const uint8_t *)"\0\4abc", 5, &m, &n), CP_L7_PARTIAL);
+	cr_expect_eq(cp_parse_dns_tcp((const uint8_t *)"\0", 1, &m, &n), CP_L7_PARTIAL);
+}
+
+/* A ClientHello record: version 0x0303, GREASE and real values, SNI, groups
+ * and point formats. Offsets of the lengths are returned for tampering. */
+struct hello {
+	struct fb f;
+	size_t rec_len, hs_len, ext_len, sni_ext_len;
+};
+
+static void client_hello(struct hello *h, const char *sni)
+{
+	struct fb *f = &h->f;
+	size_t n = strlen(sni);
+
+	f->n = 0;
+	put8(f, 22), put16(f, 0x0301), h->rec_len = f->n, put16(f, 0);
+	put8(f, 1), h->hs_len = f->n, put24(f, 0);
+	put16(f, 0x0303);
+	put(f, (uint8_t[32]){ 7 }, 32);
+	put8(f, 0);                                  /* session id */
+	put16(f, 8), put16(f, 0x0a0a), put16(f, 0x1301), put16(f, 0x1302), put16(f, 0xc02b);
+	put8(f, 1), put8(f, 0);                      /* compression: null */
+	h->ext_len = f->n, put16(f, 0);
+	size_t e0 = f->n;
+	put16(f, 0x2a2a), put16(f, 0);               /* GREASE extension */
+	put16(f, 0), h->sni_ext_len = f->n, put16(f, (unsigned)n + 5);
+	put16(f, (unsigned)n + 3), put8(f, 0), put16(f, (unsigned)n), put(f, sni, n);
+	put16(f, 10), put16(f, 8), put16(f, 6), put16(f, 0x3a3a), put16(f, 29), put16(f, 23);
+	put16(f, 11), put16(f, 2), put8(f, 1), put8(f, 0);
+	put16(f, 0xff01), put16(f, 1), put8(f, 0);   /* renegotiation_info */
+	at16(f, h->ext_len, (unsigned)(f->n - e0));
+	at16(f, h->rec_len, (unsigned)(f->n - h->rec_len - 2));
+	f->b[h->hs_len] = 0;
+	at16(f, h->hs_len + 1, (unsigned)(f->n - h->hs_len - 3));
+}
+
+Test(parse, tls_sni_and_ja3)
+{
+	static const char ja3[] = "771,4865-4866-49195,0-10-11-65281,29-23,0";
+	struct hello h;
+	struct cp_tls_hello t;
+	enum cp_anomaly why;
+	struct md5_ctx md5;
+	uint8_t want[16];
+
+	client_hello(&h, "Evil.Example");
+	cr_assert_eq(cp_parse_tls_hello(h.f.b, h.f.n, &t, &why), CP_L7_OK);
+	cr_expect_str_eq(t.sni, "Evil.Example");
+	md5_init(&md5);
+	md5_update(&md5, strlen(ja3), (const uint8_t *)ja3);
+	md5_digest(&md5, 16, want);
+	cr_expect(memcmp(t.ja3, want, 16) == 0, "JA3 of '%s', GREASE left out: got %s", ja3,
+		  t.ja3_hex);
+	cr_expect_eq(cp_parse_tls_hello(h.f.b, 0, &t, &why), CP_L7_NONE, "an empty payload");
+	for (size_t len = 1; len < h.f.n; len++)
+		cr_assert_eq(cp_parse_tls_hello(h.f.b, len, &t, &why), CP_L7_PARTIAL,
+			     "split at %zu is uninspected", len);
+}
+
+Test(parse, tls_lengths_that_lie)
+{
+	struct hello h;
+	struct cp_tls_hello t;
+	enum cp_anomaly why;
+
+	client_hello(&h, "a.example");
+	size_t rec = h.f.n - 5, hs = rec - 4, ext = h.f.n - h.ext_len - 2;
+	static const struct { int which; long delta_or_value; int absolute; enum cp_l7 want; } cases[] = {
+		{ 0, 0, 1, CP_L7_BAD },          /* record length 0 */
+		{ 0, 1, 1, CP_L7_BAD },          /* record length 1 */
+		{ 0, 0xffff, 1, CP_L7_BAD },     /* record length at its field's maximum */
+		{ 0, 16640, 1, CP_L7_PARTIAL },  /* RFC maximum: more than this segment holds */
+		{ 0, 1, 0, CP_L7_PARTIAL },      /* remainder + 1 */
+		{ 0, -1, 0, CP_L7_PARTIAL },     /* remainder - 1: the hello spills over */
+		{ 1, 1, 0, CP_L7_PARTIAL },      /* handshake: remainder + 1 */
+		{ 1, -1, 0, CP_L7_BAD },         /* handshake: remainder - 1 */
+		{ 1, 0, 1, CP_L7_BAD },          /* handshake length 0 */
+		{ 1, 0xffffff, 1, CP_L7_PARTIAL }, /* handshake at its maximum */
+		{ 2, 1, 0, CP_L7_BAD },          /* extensions: remainder + 1 */
+		{ 2, -1, 0, CP_L7_BAD },         /* extensions: remainder - 1 */
+		{ 3, 1, 0, CP_L7_BAD },          /* SNI extension + 1 */
+		{ 3, 0, 1, CP_L7_BAD },          /* SNI extension of 0 */
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		client_hello(&h, "a.example");
+		long v = cases[i].delta_or_value;
+		if (cases[i].which == 0)
+			at16(&h.f, h.rec_len, (unsigned)(cases[i].absolute ? v : (long)rec + v));
+		else if (cases[i].which == 1)
+			h.f.b[h.hs_len] = (uint8_t)((cases[i].absolute ? v : (long)hs + v) >> 16),
+			at16(&h.f, h.hs_len + 1, (unsigned)(cases[i].absolute ? v : (long)hs + v));
+		else if (cases[i].which == 2)
+			at16(&h.f, h.ext_len, (unsigned)(ext + (size_t)v));
+		else
+			at16(&h.f, h.sni_ext_len, (unsigned)(cases[i].absolute ? v : 14 + v));
+		enum cp_l7 r = cp_parse_tls_hello(h.f.b, h.f.n, &t, &why);
+		cr_expect_eq(r, cases[i].want, "case %u: got %d", i, r);
+		if (r == CP_L7_BAD)
+			cr_expect_eq(why, CP_AN_TLS_LENGTH, "case %u", i);
+	}
+	cr_expect_eq(cp_parse_tls_hello((const uint8_t *)"\x17\x03\x03\0\1x", 6, &t, &why),
+		     CP_L7_NONE, "application data");
+}
+
+Test(parse, http_requests)
+{
+	static const char req[] = "GET /a/./b?x=1 HTTP/1.1\r\nUser-Agent: t\r\nhOST:  Evil.Example:8080 \r\n\r\n";
+	struct cp_http_req r;
+	enum cp_anomaly why;
+
+	cr_assert_eq(cp_parse_http_request((const uint8_t *)req, strlen(req), &r, &why), CP_L7_OK);
+	cr_expect_str_eq(r.host, "Evil.Example:8080");
+	cr_expect_str_eq(r.url, "http://Evil.Example:8080/a/./b?x=1");
+	for (size_t len = 0; len < strlen(req) - 4; len++) {
+		enum cp_l7 v = cp_parse_http_request((const uint8_t *)req, len, &r, &why);
+		cr_assert(v == CP_L7_PARTIAL || (len < 4 && v == CP_L7_NONE), "len %zu: %d", len, v);
+	}
+	static const char abs[] = "POST http://x.example/p HTTP/1.0\r\nHost: x.example\r\n\r\n";
+	cr_assert_eq(cp_parse_http_request((const uint8_t *)abs, strlen(abs), &r, &why), CP_L7_OK);
+	cr_expect_str_eq(r.url, "http://x.example/p");
+	static const char *const bad[] = { "GET  HTTP/1.1\r\nHost: a\r\n\r\n",
+					   "GET / HTTP/2.0\r\nHost: a\r\n\r\n",
+					   "GET / HTTP/1.1\r\nHost:\r\n\r\n",
+					   "GET / HTTP/1.1\r\nHost: a b\r\n\r\n" };
+	for (unsigned i = 0; i < 4; i++) {
+		cr_expect_eq(cp_parse_http_request((const uint8_t *)bad[i], strlen(bad[i]), &r, &why),
+			     CP_L7_BAD, "%s", bad[i]);
+		cr_expect_eq(why, CP_AN_HTTP_SYNTAX);
+	}
+	static const char nohost[] = "GET / HTTP/1.0\r\nAccept: */*\r\n\r\n";
+	cr_expect_eq(cp_parse_http_request((const uint8_t *)nohost, strlen(nohost), &r, &why),
+		     CP_L7_NONE);
+	cr_expect_eq(cp_parse_http_request((const uint8_t *)"SSH-2.0-x\r\n", 11, &r, &why),
+		     CP_L7_NONE);
+}
