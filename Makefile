@@ -41,7 +41,7 @@ DPDK_LD  := $(shell pkg-config --libs libdpdk)
 CRIT_LD  := $(shell pkg-config --libs criterion)
 
 ENGINE_SRC  := $(wildcard engine/common/*.c engine/indicator/*.c engine/store/*.c \
-                         engine/snapshot/*.c engine/parse/*.c)
+                         engine/snapshot/*.c engine/parse/*.c engine/inspect/*.c)
 LOADER_SRC  := $(filter-out loaders/intel_main.c,$(wildcard loaders/*.c))
 BENCH_SRC   := $(wildcard bench/*.c)
 TEST_SRC    := $(wildcard tests/unit/test_*.c)

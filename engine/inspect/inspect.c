@@ -1,0 +1,341 @@
+/* Burst inspection: parse every packet, gather its keys into one list per
+ * table, look each list up in bulk (the store prefetches across the whole
+ * list), then fold the refs into actions and alerts. Data plane: the only
+ * memory touched is the inspector's scratch, the packets and the store. */
+#include "inspect/inspect.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Keys per packet: 2 addresses, a name and its suffixes (at most 127
+ * labels, usually 2-4), a URL and a JA3. Lists hold a whole burst. */
+#define MAX_V4 (2 * CP_INSPECT_BURST)
+#define MAX_DOM (8 * CP_INSPECT_BURST)
+#define MAX_ONE CP_INSPECT_BURST
+#define MAX_MATCH (MAX_V4 + MAX_DOM + 2 * MAX_ONE + 2 * CP_INSPECT_BURST)
+
+struct kref {
+	uint16_t pkt;
+	uint8_t on;
+	uint8_t sub;
+	uint16_t off;            /* domain: where the matched suffix starts */
+};
+
+struct klist {
+	struct cp_qkey key[MAX_DOM];
+	struct kref ref[MAX_DOM];
+	uint32_t res[MAX_DOM];
+	unsigned n, cap;
+};
+
+struct pinfo {
+	struct cp_pkt p;
+	uint8_t app;
+	uint8_t name_on;
+	uint16_t name_len;       /* 0: no name */
+	char name[CP_DNS_NAME_MAX + 1];
+	struct cp_ind url;       /* len 0: no URL */
+	uint8_t has_ja3;
+	char ja3_hex[33];
+};
+
+struct match {
+	uint32_t ref;
+	uint8_t table;           /* enum cp_itype */
+	struct kref k;
+};
+
+struct cp_inspector {
+	struct pinfo pi[CP_INSPECT_BURST];
+	uint32_t v4addr[MAX_V4];
+	struct klist v4, dom, url, ja3;
+	struct match m[MAX_MATCH];
+	unsigned nm;
+	union {                  /* scratch of one parse */
+		struct cp_tls_hello tls;
+		struct cp_http_req http;
+	} u;
+	struct cp_ind ind;
+};
+
+static const char *const on_names[CP_ON__COUNT] = {
+	"ip.src", "ip.dst", "dns.query", "tls.sni", "http.host", "http.url", "tls.ja3",
+};
+
+const char *cp_match_on_name(enum cp_match_on on)
+{
+	return (unsigned)on < CP_ON__COUNT ? on_names[on] : "unknown";
+}
+
+const char *cp_app_name(enum cp_app a)
+{
+	static const char *const n[] = { "", "dns", "tls", "http" };
+	return (unsigned)a < 4 ? n[a] : "";
+}
+
+struct cp_inspector *cp_inspector_new(void)
+{
+	struct cp_inspector *in = calloc(1, sizeof(*in));
+
+	if (in == NULL)
+		return NULL;
+	in->v4.cap = MAX_V4;
+	in->dom.cap = MAX_DOM;
+	in->url.cap = MAX_ONE;
+	in->ja3.cap = MAX_ONE;
+	return in;
+}
+
+void cp_inspector_free(struct cp_inspector *in)
+{
+	free(in);
+}
+
+static void push(struct klist *l, const struct cp_qkey *k, struct kref r)
+{
+	if (l->n < l->cap) {
+		l->key[l->n] = *k;
+		l->ref[l->n++] = r;
+	}
+}
+
+static int non_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((uint8_t)s[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* Keeps a host name (port and IPv6 literals left out) for the domain keys. */
+static void set_name(struct pinfo *pi, const char *s, size_t n, enum cp_match_on on)
+{
+	const char *colon = memchr(s, ':', n);
+
+	if (n == 0 || s[0] == '[')
+		return;
+	if (colon != NULL)
+		n = (size_t)(colon - s);
+	if (n == 0 || n > CP_DNS_NAME_MAX)
+		return;
+	memmove(pi->name, s, n);  /* s may be pi->name itself */
+	pi->name[n] = '\0';
+	pi->name_len = (uint16_t)n;
+	pi->name_on = (uint8_t)on;
+}
+
+static void count_l7(enum cp_l7 r, enum cp_anomaly why, struct cp_inspect_stats *st)
+{
+	if (r == CP_L7_PARTIAL)
+		st->uninspected++;
+	else if (r == CP_L7_BAD)
+		st->anomaly[why]++;
+}
+
+/* The application layer of one packet: DNS on port 53, TLS and HTTP
+ * recognised by their first bytes on any TCP port. */
+static void l7(struct cp_inspector *in, struct pinfo *pi, const uint8_t *f,
+	       struct cp_inspect_stats *st)
+{
+	const uint8_t *pay = f + pi->p.pay_off, *msg;
+	size_t n = pi->p.pay_len, mn;
+	enum cp_anomaly why = CP_AN_NONE;
+	enum cp_l7 r;
+	const char *w;
+
+	if (pi->p.frag == CP_FRAG_LATER) {
+		st->uninspected += pi->p.proto == 6 || pi->p.proto == 17;
+		return;
+	}
+	if (n == 0 || (pi->p.proto != 6 && pi->p.proto != 17))
+		return;
+	if (pi->p.dport == 53) {
+		pi->app = CP_APP_DNS;
+		msg = pay, mn = n, r = CP_L7_OK;
+		if (pi->p.proto == 6)
+			r = cp_parse_dns_tcp(pay, n, &msg, &mn);
+		if (r == CP_L7_OK)
+			r = cp_parse_dns_query(msg, mn, pi->name, &mn, &why);
+		if (r == CP_L7_OK)
+			set_name(pi, pi->name, mn, CP_ON_DNS);
+		count_l7(r, why, st);
+		return;
+	}
+	if (pi->p.proto != 6)
+		return;
+	if (pay[0] == 0x16) {
+		r = cp_parse_tls_hello(pay, n, &in->u.tls, &why);
+		if (r == CP_L7_OK) {
+			pi->app = CP_APP_TLS;
+			set_name(pi, in->u.tls.sni, in->u.tls.sni_len, CP_ON_SNI);
+			memcpy(pi->ja3_hex, in->u.tls.ja3_hex, sizeof(pi->ja3_hex));
+			pi->has_ja3 = 1;
+		}
+		count_l7(r, why, st);
+		return;
+	}
+	r = cp_parse_http_request(pay, n, &in->u.http, &why);
+	if (r == CP_L7_OK) {
+		pi->app = CP_APP_HTTP;
+		set_name(pi, in->u.http.host, in->u.http.host_len, CP_ON_HOST);
+		if (in->u.http.url_len == 0 ||
+		    cp_norm_url(in->u.http.url, in->u.http.url_len, &pi->url, &w) != 0)
+			pi->url.len = 0;
+	}
+	count_l7(r, why, st);
+}
+
+static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned i)
+{
+	struct pinfo *pi = &in->pi[i];
+	struct cp_ind *ind = &in->ind;
+	const char *why;
+
+	if (pi->p.family == 4) {
+		for (unsigned k = 0; k < 2; k++) {
+			const uint8_t *a = k ? pi->p.dst : pi->p.src;
+			ind->type = CP_T_IPV4, ind->len = 4, ind->plen = 32, ind->subdomains = 0;
+			memcpy(ind->v, a, 4);
+			in->v4addr[in->v4.n] = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+					       (uint32_t)a[2] << 8 | a[3];
+			struct cp_qkey q;
+			cp_store_key(s, ind, &q);
+			push(&in->v4, &q, (struct kref){ .pkt = (uint16_t)i,
+						       .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC });
+		}
+	} else if (pi->p.family == 6) {
+		/* IPv6 is rarer: one scalar match each, exact then CIDR. */
+		for (unsigned k = 0; k < 2 && in->nm < MAX_MATCH; k++) {
+			struct cp_match m;
+			ind->type = CP_T_IPV6, ind->len = 16, ind->plen = 128, ind->subdomains = 0;
+			memcpy(ind->v, k ? pi->p.dst : pi->p.src, 16);
+			if (cp_store_match(s, ind, &m, 1) == 1)
+				in->m[in->nm++] = (struct match){
+					.ref = m.ref, .table = CP_T_IPV6,
+					.k = { .pkt = (uint16_t)i, .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC } };
+		}
+	}
+	if (pi->name_len != 0 && !non_ascii(pi->name, pi->name_len) &&
+	    cp_norm_domain(pi->name, pi->name_len, ind, &why) == 0) {
+		struct cp_qkey q[128];
+		uint16_t off[128];
+		memcpy(pi->name, ind->v, ind->len);  /* canonical from here on */
+		pi->name[ind->len] = '\0';
+		pi->name_len = (uint16_t)ind->len;
+		unsigned k = cp_store_domain_keys(s, pi->name, pi->name_len, q, off, 128);
+		for (unsigned j = 0; j < k; j++)
+			push(&in->dom, &q[j], (struct kref){ .pkt = (uint16_t)i, .on = pi->name_on,
+							     .sub = j > 0, .off = off[j] });
+	}
+	if (pi->url.len != 0) {
+		struct cp_qkey q;
+		cp_store_key(s, &pi->url, &q);
+		push(&in->url, &q, (struct kref){ .pkt = (uint16_t)i, .on = CP_ON_URL });
+	}
+	if (pi->has_ja3 && cp_norm_digest(CP_T_JA3, pi->ja3_hex, 32, ind, &why) == 0) {
+		struct cp_qkey q;
+		cp_store_key(s, ind, &q);
+		push(&in->ja3, &q, (struct kref){ .pkt = (uint16_t)i, .on = CP_ON_JA3 });
+	}
+}
+
+/* Looks a whole list up, CP_STORE_BULK_MAX keys a call, and keeps the hits. */
+static void lookup(struct cp_inspector *in, const struct cp_store *s, struct klist *l,
+		   enum cp_itype t)
+{
+	for (unsigned i = 0; i < l->n; i += CP_STORE_BULK_MAX) {
+		unsigned k = l->n - i < CP_STORE_BULK_MAX ? l->n - i : CP_STORE_BULK_MAX;
+		cp_store_lookup_bulk(s, t, l->key + i, l->res + i, k);
+	}
+	/* An exact address's set already holds its covering CIDRs, so only a
+	 * miss asks the CIDR table. */
+	if (t == CP_T_IPV4)
+		for (unsigned i = 0; i < l->n; i++)
+			if (l->res[i] == 0)
+				cp_store_lpm4_bulk(s, &in->v4addr[i], &l->res[i], 1);
+	for (unsigned i = 0; i < l->n && in->nm < MAX_MATCH; i++)
+		if (l->res[i] != 0)
+			in->m[in->nm++] = (struct match){ .ref = l->res[i], .table = (uint8_t)t,
+							  .k = l->ref[i] };
+}
+
+static void fill_alert(const struct cp_inspector *in, const struct match *m, uint8_t verdict,
+		       struct cp_alert *a)
+{
+	const struct pinfo *pi = &in->pi[m->k.pkt];
+	size_t n = 0;
+
+	*a = (struct cp_alert){ .ref = m->ref, .sport = pi->p.sport, .dport = pi->p.dport,
+				.family = pi->p.family, .proto = pi->p.proto, .app = pi->app,
+				.on = m->k.on, .verdict = verdict, .itype = m->table,
+				.subdomains = m->k.sub };
+	memcpy(a->src, pi->p.src, 16);
+	memcpy(a->dst, pi->p.dst, 16);
+	if (m->table == CP_T_DOMAIN) {
+		n = (size_t)pi->name_len - m->k.off;
+		memcpy(a->value, pi->name + m->k.off, n);
+	} else if (m->table == CP_T_URL) {
+		n = pi->url.len < CP_ALERT_VALUE - 1 ? pi->url.len : CP_ALERT_VALUE - 1;
+		memcpy(a->value, pi->url.v, n);
+	} else if (m->table == CP_T_JA3) {
+		n = 32;
+		memcpy(a->value, pi->ja3_hex, n);
+	}
+	a->value[n] = '\0';
+	a->vlen = (uint8_t)n;
+}
+
+unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
+			  const uint8_t *const *pkt, const uint32_t *len, unsigned n,
+			  uint8_t *action, struct cp_alert *alerts, unsigned max,
+			  struct cp_inspect_stats *st)
+{
+	unsigned na = 0;
+
+	if (n > CP_INSPECT_BURST)
+		n = CP_INSPECT_BURST;
+	in->v4.n = in->dom.n = in->url.n = in->ja3.n = 0;
+	in->nm = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct pinfo *pi = &in->pi[i];
+		enum cp_anomaly a = cp_parse_l2l4(pkt[i], len[i], &pi->p);
+
+		action[i] = CP_ACT_NONE;
+		pi->app = CP_APP_NONE;
+		pi->name_len = 0;
+		pi->url.len = 0;
+		pi->has_ja3 = 0;
+		st->packets++;
+		if (a != CP_AN_NONE)
+			st->anomaly[a]++;
+		if (pi->p.family == 0) {
+			st->not_ip += a == CP_AN_NONE;
+			continue;
+		}
+		if (a == CP_AN_NONE)
+			l7(in, pi, pkt[i], st);
+		keys_of(in, s, i);
+	}
+	lookup(in, s, &in->v4, CP_T_IPV4);
+	lookup(in, s, &in->dom, CP_T_DOMAIN);
+	lookup(in, s, &in->url, CP_T_URL);
+	lookup(in, s, &in->ja3, CP_T_JA3);
+	/* allow (3) > drop (2) > alert (1): the action is the largest. */
+	for (unsigned j = 0; j < in->nm; j++) {
+		uint8_t a = (uint8_t)cp_ref_action(in->m[j].ref);
+		if (a > action[in->m[j].k.pkt])
+			action[in->m[j].k.pkt] = a;
+	}
+	for (unsigned j = 0; j < in->nm; j++) {
+		const struct match *m = &in->m[j];
+		st->matched[m->k.on]++;
+		if (action[m->k.pkt] == CP_ACT_ALLOW)
+			continue;  /* allowed traffic is not inspected further */
+		if (na < max)
+			fill_alert(in, m, action[m->k.pkt], &alerts[na++]);
+		else
+			st->alerts_lost++;
+	}
+	return na;
+}

@@ -1,0 +1,67 @@
+/* Inspection of a burst of packets against the store: parse, extract keys,
+ * look them all up in bulk, decide each packet's action and describe each
+ * match as an alert record. Data plane, and free of DPDK so that it is
+ * tested on plain byte arrays; the worker wraps it around rx/tx bursts.
+ *
+ * An inspector holds the scratch for one burst: one per worker lcore,
+ * created on the control plane, never shared.
+ */
+#ifndef CP_INSPECT_H
+#define CP_INSPECT_H
+
+#include <stdint.h>
+
+#include "parse/parse.h"
+#include "store/store.h"
+
+#define CP_INSPECT_BURST 64
+
+/* Where in the packet a key came from (EVE intel.matched_on). */
+enum cp_match_on {
+	CP_ON_IP_SRC, CP_ON_IP_DST, CP_ON_DNS, CP_ON_SNI, CP_ON_HOST, CP_ON_URL, CP_ON_JA3,
+	CP_ON__COUNT
+};
+const char *cp_match_on_name(enum cp_match_on on);
+
+enum cp_app { CP_APP_NONE, CP_APP_DNS, CP_APP_TLS, CP_APP_HTTP };
+const char *cp_app_name(enum cp_app a);
+
+/* The value an alert names: a domain suffix, a URL (cut to fit), a JA3. */
+#define CP_ALERT_VALUE 240
+
+/* One match, as the writer needs it; fixed size, so it travels in a ring. */
+struct cp_alert {
+	uint64_t tsc;            /* stamped by the worker */
+	uint32_t ref;            /* the matched set */
+	uint16_t sport, dport;
+	uint8_t family, proto, app, on;
+	uint8_t verdict;         /* enum cp_action of the packet */
+	uint8_t itype;           /* enum cp_itype of the key */
+	uint8_t subdomains;
+	uint8_t vlen;
+	uint8_t src[16], dst[16];
+	char value[CP_ALERT_VALUE];
+};
+
+struct cp_inspect_stats {
+	uint64_t packets, not_ip, uninspected, alerts_lost;
+	uint64_t anomaly[CP_AN__COUNT];
+	uint64_t matched[CP_ON__COUNT];
+};
+
+struct cp_inspector;
+
+/* Returns NULL with errno set. */
+struct cp_inspector *cp_inspector_new(void);
+void cp_inspector_free(struct cp_inspector *in);
+
+/* Inspects n (<= CP_INSPECT_BURST) packets. action[i] gets the winning
+ * action (CP_ACT_NONE: no match). Alerts for every match of a packet that
+ * is not allowed go to alerts[0..max); ones past max are counted as lost.
+ * Returns the number of alerts written. */
+unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
+			  const uint8_t *const *pkt, const uint32_t *len, unsigned n,
+			  uint8_t *action, struct cp_alert *alerts, unsigned max,
+			  struct cp_inspect_stats *st);
+
+#endif

@@ -1,0 +1,224 @@
+/* Burst inspection against a real store: every match location, each
+ * action and its precedence, near-miss names, anomalies, and the alert
+ * records the writer will turn into EVE. */
+#include "helpers.h"
+#include "frames.h"
+#include "inspect/inspect.h"
+
+#define IP_SRC (14 + 12)
+#define IP_DST (14 + 16)
+
+static void set_ip(struct fb *f, size_t at, uint32_t a)
+{
+	f->b[at] = (uint8_t)(a >> 24), f->b[at + 1] = (uint8_t)(a >> 16);
+	f->b[at + 2] = (uint8_t)(a >> 8), f->b[at + 3] = (uint8_t)a;
+}
+
+/* A DNS query for name (dotted) in a UDP frame between clean addresses. */
+static void dns_frame(struct fb *f, const char *name)
+{
+	struct fb m = { .n = 0 };
+	uint8_t q[300];
+	size_t k = 0;
+
+	for (const char *p = name; *p;) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		q[k++] = (uint8_t)l;
+		memcpy(q + k, p, l);
+		k += l;
+		p += l + (dot != NULL);
+	}
+	q[k++] = 0;
+	dns_msg(&m, q, k, 0x0100);
+	f->n = 0;
+	udp4(f, 0, 53, m.b, m.n);
+	set_ip(f, IP_DST, 0xc0000235);  /* 192.0.2.53 */
+}
+
+struct world {
+	struct cp_compiler *c;
+	struct t_store ts;
+	struct cp_inspector *in;
+	struct cp_inspect_stats st;
+	char ja3[33];
+};
+
+static void setup(struct world *w)
+{
+	struct hello h;
+	struct cp_tls_hello th;
+	enum cp_anomaly why;
+
+	client_hello(&h, "x.example");
+	cr_assert_eq(cp_parse_tls_hello(h.f.b, h.f.n, &th, &why), CP_L7_OK);
+	memcpy(w->ja3, th.ja3_hex, 33);
+	w->c = cp_compiler_new(3);
+	uint32_t drop = t_meta(w->c, CP_ACT_DROP, "block"), alert = t_meta(w->c, CP_ACT_ALERT, "watch");
+	uint32_t allow = t_meta(w->c, CP_ACT_ALLOW, "partners");
+	t_add(w->c, CP_T_IPV4, "198.51.100.7", drop);
+	t_add(w->c, CP_T_IPV4, "203.0.113.0/24", alert);
+	t_add(w->c, CP_T_DOMAIN, "*.evil.example", drop);
+	t_add(w->c, CP_T_DOMAIN, "exact.example", alert);
+	t_add(w->c, CP_T_DOMAIN, "good.evil.example", allow);
+	t_add(w->c, CP_T_URL, "http://web.example/bad/path", drop);
+	t_add(w->c, CP_T_JA3, w->ja3, alert);
+	t_add(w->c, CP_T_IPV6, "2001:db8::/32", alert);
+	t_open(w->c, &w->ts, NULL);
+	w->in = cp_inspector_new();
+	cr_assert_not_null(w->in);
+	memset(&w->st, 0, sizeof(w->st));
+}
+
+static void teardown(struct world *w)
+{
+	cp_inspector_free(w->in);
+	t_close(&w->ts);
+	cp_compiler_free(w->c);
+}
+
+/* Inspects one frame; returns its action and copies its alerts. */
+static uint8_t one(struct world *w, const struct fb *f, struct cp_alert *al, unsigned *na)
+{
+	const uint8_t *p = f->b;
+	uint32_t len = (uint32_t)f->n;
+	uint8_t act;
+
+	*na = cp_inspect_burst(w->in, w->ts.store, &p, &len, 1, &act, al, 8, &w->st);
+	return act;
+}
+
+Test(inspect, every_match_location)
+{
+	struct world w;
+	struct cp_alert al[8];
+	struct fb f = { .n = 0 };
+	unsigned na;
+
+	setup(&w);
+	dns_frame(&f, "WWW.Evil.Example");
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_assert_eq(na, 1u);
+	cr_expect_eq(al[0].on, CP_ON_DNS);
+	cr_expect_str_eq(al[0].value, "evil.example");
+	cr_expect_eq(al[0].subdomains, 1);
+	cr_expect_eq(al[0].app, CP_APP_DNS);
+	cr_expect_eq(al[0].dport, 53);
+
+	/* TLS: the SNI under *.evil.example, and the JA3 (alert) */
+	struct hello h;
+	client_hello(&h, "a.evil.example");
+	f.n = 0;
+	tcp4(&f, 443, h.f.b, h.f.n);
+	set_ip(&f, IP_DST, 0xc0000201);
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_assert_eq(na, 2u);
+	unsigned sni = al[0].on == CP_ON_SNI ? 0 : 1;
+	cr_expect_eq(al[sni].on, CP_ON_SNI);
+	cr_expect_eq(al[!sni].on, CP_ON_JA3);
+	cr_expect_str_eq(al[!sni].value, w.ja3);
+	cr_expect_eq(al[sni].verdict, CP_ACT_DROP, "alerts carry the packet's action");
+
+	/* HTTP: the URL after normalisation, on a non-standard port */
+	static const char req[] = "GET /bad/./x/../path HTTP/1.1\r\nHost: WEB.example:80\r\n\r\n";
+	f.n = 0;
+	tcp4(&f, 8080, req, strlen(req));
+	set_ip(&f, IP_DST, 0xc0000201);
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_assert_eq(na, 1u);
+	cr_expect_eq(al[0].on, CP_ON_URL);
+	cr_expect_str_eq(al[0].value, "http://web.example/bad/path");
+
+	/* HTTP Host: an exact domain */
+	static const char req2[] = "GET / HTTP/1.1\r\nHost: exact.example\r\n\r\n";
+	f.n = 0;
+	tcp4(&f, 80, req2, strlen(req2));
+	set_ip(&f, IP_DST, 0xc0000201);
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_ALERT);
+	cr_assert_eq(na, 1u);
+	cr_expect_eq(al[0].on, CP_ON_HOST);
+	cr_expect_eq(al[0].subdomains, 0);
+
+	/* addresses: exact destination, CIDR source */
+	dns_frame(&f, "clean.example");
+	set_ip(&f, IP_DST, 0xc6336407);  /* 198.51.100.7 */
+	set_ip(&f, IP_SRC, 0xcb007109);  /* 203.0.113.9 */
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_assert_eq(na, 2u);
+	unsigned src = al[0].on == CP_ON_IP_SRC ? 0 : 1;
+	cr_expect_eq(al[src].on, CP_ON_IP_SRC);
+	cr_expect_eq(al[!src].on, CP_ON_IP_DST);
+	cr_expect_eq(cp_ref_action(al[src].ref), CP_ACT_ALERT);
+	cr_expect_eq(w.st.matched[CP_ON_IP_SRC], 1u);
+	teardown(&w);
+}
+
+Test(inspect, precedence_and_near_misses)
+{
+	struct world w;
+	struct cp_alert al[8];
+	struct fb f = { .n = 0 };
+	unsigned na;
+
+	setup(&w);
+	dns_frame(&f, "good.evil.example");
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_ALLOW, "allow beats drop");
+	cr_expect_eq(na, 0u, "allowed traffic raises no alert");
+	static const char *const clean[] = { "notevil.example", "evil.example.com",
+					     "exact.example.org", "xexact.example", "evil" };
+	for (unsigned i = 0; i < 5; i++) {
+		dns_frame(&f, clean[i]);
+		cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE, "%s", clean[i]);
+		cr_expect_eq(na, 0u);
+	}
+	dns_frame(&f, "sub.exact.example");
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE, "an exact domain covers no subdomain");
+	teardown(&w);
+}
+
+Test(inspect, anomalies_uninspected_and_bursts)
+{
+	struct world w;
+	struct cp_alert al[8];
+	struct fb f = { .n = 0 };
+	unsigned na;
+
+	setup(&w);
+	struct hello h;
+	client_hello(&h, "a.evil.example");
+	tcp4(&f, 443, h.f.b, h.f.n - 10);  /* the hello continues in the next segment */
+	set_ip(&f, IP_DST, 0xc0000201);
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE);
+	cr_expect_eq(w.st.uninspected, 1u, "a split ClientHello is counted, not passed silently");
+	dns_frame(&f, "www.evil.example");
+	f.n -= 10;  /* cut inside the UDP payload: the IP total length lies */
+	one(&w, &f, al, &na);
+	cr_expect_eq(w.st.anomaly[CP_AN_IP4_TRUNC], 1u);
+	f.n = 0;
+	eth(&f, 0, 0x0806);
+	put(&f, (uint8_t[28]){ 0 }, 28);
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE);
+	cr_expect_eq(w.st.not_ip, 1u);
+
+	/* A full burst of the same bad query, then of IPv6 in a CIDR: every
+	 * packet gets its action, and alerts past the space given are counted. */
+	struct fb frames[CP_INSPECT_BURST];
+	const uint8_t *p[CP_INSPECT_BURST];
+	uint32_t len[CP_INSPECT_BURST];
+	uint8_t act[CP_INSPECT_BURST];
+	for (unsigned i = 0; i < CP_INSPECT_BURST; i++) {
+		dns_frame(&frames[i], i % 2 ? "x.evil.example" : "benign.example");
+		p[i] = frames[i].b;
+		len[i] = (uint32_t)frames[i].n;
+	}
+	na = cp_inspect_burst(w.in, w.ts.store, p, len, CP_INSPECT_BURST, act, al, 8, &w.st);
+	cr_expect_eq(na, 8u);
+	cr_expect_eq(w.st.alerts_lost, CP_INSPECT_BURST / 2 - 8);
+	for (unsigned i = 0; i < CP_INSPECT_BURST; i++)
+		cr_expect_eq(act[i], i % 2 ? CP_ACT_DROP : CP_ACT_NONE, "packet %u", i);
+	f.n = 0;
+	udp6(&f, 60, 1, -1);  /* 2001:db8::1 -> ::2 */
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_ALERT);
+	cr_expect_eq(na, 2u, "both IPv6 addresses in the /32");
+	teardown(&w);
+}
