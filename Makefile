@@ -44,6 +44,7 @@ ENGINE_SRC  := $(wildcard engine/common/*.c engine/indicator/*.c engine/store/*.
                          engine/snapshot/*.c engine/parse/*.c engine/inspect/*.c)
 LOADER_SRC  := $(filter-out loaders/intel_main.c,$(wildcard loaders/*.c))
 BENCH_SRC   := $(wildcard bench/*.c)
+APP_SRC     := $(wildcard engine/app/*.c)
 TEST_SRC    := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 # What the fuzz targets link, built apart with the sanitizers.
@@ -51,7 +52,7 @@ FUZZ_LIB    := $(wildcard engine/common/*.c engine/indicator/*.c engine/parse/*.
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIBCP   := $(B)/libchokepoint.a
-BINS    := $(B)/chokepoint-intel $(B)/chokepoint-bench
+BINS    := $(B)/chokepoint $(B)/chokepoint-intel $(B)/chokepoint-bench $(B)/tools/mkpcap
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
@@ -62,6 +63,13 @@ all: $(BINS)
 $(B)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(DPDK_CF) $(CFLAGS) -c $< -o $@
+
+$(B)/obj/engine/app/%.o: engine/app/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(DPDK_CF) $(CFLAGS) -c $< -o $@
+
+$(B)/chokepoint: $(call obj,$(APP_SRC)) $(LIBCP)
+	$(CC) $(CFLAGS) $^ -o $@ $(DPDK_LD) $(LIBS_CP) $(LIBS_JE)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -80,6 +88,10 @@ $(B)/chokepoint-bench: $(call obj,$(BENCH_SRC)) $(LIBCP)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(CRIT_LD) $(LIBS_CP)
+
+$(B)/tools/mkpcap: tests/tools/mkpcap.c tests/unit/frames.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@ -lpcap
 
 # libFuzzer targets: clang, with AddressSanitizer and UBSan.
 $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)

@@ -68,7 +68,7 @@ const char *cp_match_on_name(enum cp_match_on on)
 	return (unsigned)on < CP_ON__COUNT ? on_names[on] : "unknown";
 }
 
-const char *cp_app_name(enum cp_app a)
+const char *cp_app_name(enum cp_app_proto a)
 {
 	static const char *const n[] = { "", "dns", "tls", "http" };
 	return (unsigned)a < 4 ? n[a] : "";

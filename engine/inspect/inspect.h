@@ -23,8 +23,8 @@ enum cp_match_on {
 };
 const char *cp_match_on_name(enum cp_match_on on);
 
-enum cp_app { CP_APP_NONE, CP_APP_DNS, CP_APP_TLS, CP_APP_HTTP };
-const char *cp_app_name(enum cp_app a);
+enum cp_app_proto { CP_APP_NONE, CP_APP_DNS, CP_APP_TLS, CP_APP_HTTP };
+const char *cp_app_name(enum cp_app_proto a);
 
 /* The value an alert names: a domain suffix, a URL (cut to fit), a JA3. */
 #define CP_ALERT_VALUE 240

@@ -1,9 +1,9 @@
-/* Frame builders shared by the packet tests: Ethernet, IPv4/IPv6, UDP/TCP,
- * DNS queries, TLS ClientHellos. Criterion asserts guard the buffer. */
+/* Frame builders shared by the packet tests and the capture generator:
+ * Ethernet, IPv4/IPv6, UDP/TCP, DNS queries, TLS ClientHellos. */
 #ifndef CP_TEST_FRAMES_H
 #define CP_TEST_FRAMES_H
 
-#include <criterion/criterion.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -15,7 +15,8 @@ struct fb {
 
 static inline void put(struct fb *f, const void *p, size_t n)
 {
-	cr_assert_leq(f->n + n, sizeof(f->b));
+	if (f->n + n > sizeof(f->b))
+		abort();  /* a test that builds past 4 KiB is broken */
 	memcpy(f->b + f->n, p, n);
 	f->n += n;
 }

@@ -1,0 +1,180 @@
+/* The alert writer: a control-plane thread that drains the workers' rings
+ * and writes Suricata EVE-compatible JSON lines, one per matched context.
+ * It may block on the file; the workers never wait for it (a full ring is
+ * counted by the worker). */
+#include "app.h"
+
+#include <arpa/inet.h>
+#include <rte_ring_elem.h>
+#include <string.h>
+#include <unistd.h>
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void timestamp(const struct cp_app *app, uint64_t tsc, char *buf, size_t n)
+{
+	uint64_t d = tsc - app->tsc0;
+	uint64_t us = (uint64_t)app->wall0.tv_nsec / 1000 + d / (app->tsc_hz / 1000000);
+	time_t secs = app->wall0.tv_sec + (time_t)(us / 1000000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + k, n - k, ".%06u+0000", (unsigned)(us % 1000000));
+}
+
+static const char *proto_name(uint8_t p)
+{
+	return p == 6 ? "TCP" : p == 17 ? "UDP" : p == 1 ? "ICMP" : p == 58 ? "IPv6-ICMP" : "IP";
+}
+
+/* The indicator's text: an address or CIDR rebuilt from the packet and the
+ * entry's prefix length, or the value the worker copied. */
+static void indicator(const struct cp_alert *a, unsigned plen, char *buf, size_t n)
+{
+	uint8_t v[16];
+	const uint8_t *ip = a->on == CP_ON_IP_SRC ? a->src : a->dst;
+	unsigned full = a->family == 4 ? 32 : 128;
+	char txt[INET6_ADDRSTRLEN];
+
+	if (a->on != CP_ON_IP_SRC && a->on != CP_ON_IP_DST) {
+		snprintf(buf, n, "%s", a->value);
+		return;
+	}
+	memcpy(v, ip, 16);
+	for (unsigned b = plen; b < full; b++)
+		v[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	inet_ntop(a->family == 4 ? AF_INET : AF_INET6, v, txt, sizeof(txt));
+	if (plen < full)
+		snprintf(buf, n, "%s/%u", txt, plen);
+	else
+		snprintf(buf, n, "%s", txt);
+}
+
+static void tags(const struct cp_store *s, uint32_t off, FILE *f)
+{
+	const char *t = cp_store_str(s, off);
+	char one[256];
+
+	fputc('[', f);
+	for (int first = 1; t != NULL && *t;) {
+		size_t k = strcspn(t, ",");
+		snprintf(one, sizeof(one), "%.*s", (int)(k < sizeof(one) ? k : sizeof(one) - 1), t);
+		if (!first)
+			fputc(',', f);
+		json_str(f, one);
+		first = 0;
+		t += k + (t[k] == ',');
+	}
+	fputc(']', f);
+}
+
+void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
+{
+	const struct cp_store *s = app->store;
+	const uint32_t *ents;
+	unsigned k = cp_store_set(s, a->ref, &ents);
+	char ts[64], sip[INET6_ADDRSTRLEN], dip[INET6_ADDRSTRLEN], ind[CP_ALERT_VALUE + 64];
+	int af = a->family == 4 ? AF_INET : AF_INET6;
+	int blocked = a->verdict == CP_ACT_DROP && app->mode == CP_MODE_INLINE;
+
+	timestamp(app, a->tsc, ts, sizeof(ts));
+	inet_ntop(af, a->src, sip, sizeof(sip));
+	inet_ntop(af, a->dst, dip, sizeof(dip));
+	for (unsigned i = 0; i < k; i++) {
+		const struct cp_meta_rec *m = cp_store_meta(s, ents[i] & 0xffffff);
+		unsigned plen = (ents[i] >> 24) ? (ents[i] >> 24) - 1 : 0;
+		const char *feed = m ? cp_store_str(s, m->feed) : NULL;
+		const char *id = m ? cp_store_str(s, m->id) : NULL;
+
+		if (m == NULL)
+			continue;
+		indicator(a, plen, ind, sizeof(ind));
+		fprintf(f, "{\"timestamp\":\"%s\",\"event_type\":\"alert\",\"src_ip\":\"%s\","
+			   "\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
+			ts, sip, a->sport, dip, a->dport, proto_name(a->proto));
+		if (a->app != CP_APP_NONE)
+			fprintf(f, ",\"app_proto\":\"%s\"", cp_app_name(a->app));
+		fprintf(f, ",\"alert\":{\"action\":\"%s\",\"gid\":1,\"signature_id\":%u,\"rev\":1,"
+			   "\"signature\":", blocked ? "blocked" : "allowed",
+			9000000u + (ents[i] & 0xffffff));
+		char sig[CP_ALERT_VALUE + 400];
+		snprintf(sig, sizeof(sig), "chokepoint intel %s %s %s%s (%s)",
+			 cp_action_name((enum cp_action)m->action), cp_itype_name((enum cp_itype)a->itype),
+			 a->subdomains ? "*." : "", ind, feed ? feed : "");
+		json_str(f, sig);
+		fprintf(f, ",\"category\":\"Threat intelligence\",\"severity\":%u}",
+			m->action == CP_ACT_DROP ? 1 : 2);
+		fprintf(f, ",\"intel\":{\"type\":\"%s\",\"indicator\":",
+			cp_itype_name((enum cp_itype)a->itype));
+		json_str(f, ind);
+		if (a->itype == CP_T_DOMAIN)
+			fprintf(f, ",\"subdomains\":%s", a->subdomains ? "true" : "false");
+		fprintf(f, ",\"matched_on\":\"%s\",\"action\":\"%s\"",
+			cp_match_on_name((enum cp_match_on)a->on),
+			cp_action_name((enum cp_action)m->action));
+		if (a->verdict == CP_ACT_DROP && app->mode == CP_MODE_MONITOR)
+			fputs(",\"would_block\":true", f);
+		fputs(",\"feed\":", f);
+		json_str(f, feed ? feed : "");
+		if (id != NULL) {
+			fputs(",\"id\":", f);
+			json_str(f, id);
+		}
+		if (m->confidence != 255)
+			fprintf(f, ",\"confidence\":%u", m->confidence);
+		fputs(",\"tags\":", f);
+		tags(s, m->tags, f);
+		fputs("}}\n", f);
+	}
+}
+
+void *cp_eve_main(void *arg)
+{
+	struct cp_app *app = arg;
+	struct cp_alert a[64];
+	FILE *f = strcmp(app->eve_path, "-") == 0 ? stdout : fopen(app->eve_path, "a");
+
+	if (f == NULL) {
+		perror(app->eve_path);
+		return NULL;
+	}
+	for (;;) {
+		unsigned got = 0;
+		/* Read quit first: once the workers are done, a pass that finds
+		 * every ring empty is the last. */
+		int done = app->workers_done;
+
+		for (unsigned i = 0; i < app->nworkers; i++) {
+			unsigned n = rte_ring_dequeue_burst_elem(app->w[i].ring, a, sizeof(a[0]),
+								 64, NULL);
+			for (unsigned j = 0; j < n; j++)
+				cp_eve_write(app, &a[j], f);
+			got += n;
+		}
+		if (got == 0) {
+			fflush(f);
+			if (done)
+				break;
+			usleep(1000);
+		}
+	}
+	if (f != stdout)
+		fclose(f);
+	else
+		fflush(f);
+	return NULL;
+}

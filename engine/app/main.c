@@ -1,0 +1,298 @@
+/* chokepoint [EAL options] -- --intel SNAP [--eve FILE] [--mode inline|monitor]
+ *                             [--stats-interval S]
+ * The main lcore sets up and then does the control work (stats, signals);
+ * one worker per other lcore runs the data plane; a thread writes alerts. */
+#include "app.h"
+#include "snapshot/snapshot.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring_elem.h>
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+#define RING_SIZE 4096
+
+static struct cp_app app;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: chokepoint [EAL options] -- --intel SNAP [--eve FILE] [--mode inline|monitor]\n"
+		"                                   [--stats-interval S]\n"
+		"\n"
+		"EAL options (DPDK's: cores, memory, devices) go before '--'; for example\n"
+		"  chokepoint --no-huge -m 512 --no-pci -l 0-1 \\\n"
+		"    --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out0.pcap \\\n"
+		"    --vdev net_pcap1,rx_pcap=none.pcap,tx_pcap=out1.pcap -- --intel demo.cpsnap\n"
+		"\n"
+		"  --intel SNAP          the snapshot to match against (chokepoint-intel compile)\n"
+		"  --eve FILE            where alerts go, as EVE JSON lines (default eve.json; - is stdout)\n"
+		"  --mode inline         drop what a drop indicator matches (default)\n"
+		"  --mode monitor        forward everything; alerts say what would have been blocked\n"
+		"  --stats-interval S    print stats every S seconds (default 0: at exit only)\n"
+		"\n"
+		"Ports are paired 0<->1, 2<->3, ...: what enters one leaves the other. The main lcore\n"
+		"does the control work; every other lcore is a worker. SIGINT or SIGTERM stops it and\n"
+		"prints the final stats. Stats are also served as the telemetry command\n"
+		"/chokepoint/stats (dpdk-telemetry.py).\n");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	app.quit = 1;
+}
+
+static int parse_args(int argc, char **argv, const char **snap)
+{
+	static const struct option opts[] = {
+		{ "intel", required_argument, NULL, 'i' }, { "eve", required_argument, NULL, 'e' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "stats-interval", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	app.eve_path = "eve.json";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:e:m:s:h", opts, NULL)) != -1) {
+		if (c == 'i')
+			*snap = optarg;
+		else if (c == 'e')
+			app.eve_path = optarg;
+		else if (c == 'm' && strcmp(optarg, "inline") == 0)
+			app.mode = CP_MODE_INLINE;
+		else if (c == 'm' && strcmp(optarg, "monitor") == 0)
+			app.mode = CP_MODE_MONITOR;
+		else if (c == 's')
+			app.stats_interval = (unsigned)strtoul(optarg, NULL, 10);
+		else if (c == 'h')
+			return 1;
+		else
+			return -1;
+	}
+	if (*snap == NULL) {
+		fprintf(stderr, "chokepoint: --intel SNAP is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Queues per port: one per worker where the device allows, with RSS on a
+ * symmetric key so both directions of a flow reach the same worker. */
+static int port_init(uint16_t port, uint16_t nq, struct rte_mempool *mp)
+{
+	static uint8_t sym_key[40];
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	int rc;
+
+	if ((rc = rte_eth_dev_info_get(port, &info)) != 0)
+		return rc;
+	if (nq > 1) {
+		for (unsigned i = 0; i < sizeof(sym_key); i += 2)
+			sym_key[i] = 0x6d, sym_key[i + 1] = 0x5a;
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf = (struct rte_eth_rss_conf){
+			.rss_key = sym_key, .rss_key_len = sizeof(sym_key),
+			.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+				  info.flow_type_rss_offloads };
+	}
+	if ((rc = rte_eth_dev_configure(port, nq, nq, &conf)) != 0)
+		return rc;
+	for (uint16_t q = 0; q < nq; q++) {
+		if ((rc = rte_eth_rx_queue_setup(port, q, RX_DESC, rte_eth_dev_socket_id(port),
+						 NULL, mp)) != 0 ||
+		    (rc = rte_eth_tx_queue_setup(port, q, TX_DESC, rte_eth_dev_socket_id(port),
+						 NULL)) != 0)
+			return rc;
+	}
+	rte_eth_promiscuous_enable(port);
+	return rte_eth_dev_start(port);
+}
+
+static uint16_t queues_for(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	uint16_t nq = (uint16_t)app.nworkers;
+
+	if (rte_eth_dev_info_get(port, &info) != 0)
+		return 1;
+	if (nq > info.max_rx_queues)
+		nq = info.max_rx_queues;
+	if (nq > info.max_tx_queues)
+		nq = info.max_tx_queues;
+	return nq ? nq : 1;
+}
+
+static int setup_ports(void)
+{
+	unsigned nmbufs = app.nports * (RX_DESC + TX_DESC) * 2 + app.nworkers * 512 + 4096;
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("mbufs", nmbufs, 256, 0,
+							  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	uint16_t nq[CP_MAX_PORTS];
+	unsigned next = 0;
+
+	if (mp == NULL) {
+		fprintf(stderr, "chokepoint: mbuf pool: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	/* Both ports of a pair get the same queue count, so (port, q) always
+	 * has a (peer, q) to send on. */
+	for (uint16_t p = 0; p < app.nports; p += 2) {
+		uint16_t a = queues_for(p), b = queues_for(p + 1);
+		nq[p] = nq[p + 1] = a < b ? a : b;
+	}
+	for (uint16_t p = 0; p < app.nports; p++) {
+		int rc = port_init(p, nq[p], mp);
+		if (rc != 0) {
+			fprintf(stderr, "chokepoint: port %u: %s\n", p, rte_strerror(-rc));
+			return -1;
+		}
+		for (uint16_t q = 0; q < nq[p]; q++) {
+			struct cp_worker *w = &app.w[next++ % app.nworkers];
+			if (w->nq == CP_MAX_RXQ)
+				return -1;
+			w->q[w->nq++] = (struct cp_rxq){ .port = p, .queue = q, .peer = p ^ 1 };
+		}
+	}
+	return 0;
+}
+
+static int setup_workers(void)
+{
+	unsigned lcore, i = 0;
+	char name[32];
+
+	app.nworkers = rte_lcore_count() - 1;
+	if (app.nworkers == 0) {
+		fprintf(stderr, "chokepoint: needs a worker lcore besides the main one (-l 0-1)\n");
+		return -1;
+	}
+	app.w = rte_zmalloc("workers", sizeof(*app.w) * app.nworkers, RTE_CACHE_LINE_SIZE);
+	if (app.w == NULL)
+		return -1;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct cp_worker *w = &app.w[i];
+		w->app = &app;
+		w->lcore = lcore;
+		w->id = i++;
+		w->in = cp_inspector_new();
+		snprintf(name, sizeof(name), "alerts%u", w->id);
+		w->ring = rte_ring_create_elem(name, sizeof(struct cp_alert), RING_SIZE,
+					       (int)rte_lcore_to_socket_id(lcore),
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->in == NULL || w->ring == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static int load_intel(const char *path)
+{
+	char err[512];
+	struct cp_store *s;
+
+	app.snap = cp_snap_open(path, CP_SNAP_HUGE, err, sizeof(err));
+	if (app.snap == NULL) {
+		fprintf(stderr, "chokepoint: %s\n", err);
+		return -1;
+	}
+	s = cp_store_open(app.snap);
+	if (s == NULL) {
+		fprintf(stderr, "chokepoint: %s: inconsistent tables\n", path);
+		return -1;
+	}
+	app.store = s;
+	fprintf(stderr, "chokepoint: %s: %lu ipv4, %lu ipv6, %lu domains, %lu urls, %lu ja3\n",
+		path, cp_store_count(s, CP_T_IPV4), cp_store_count(s, CP_T_IPV6),
+		cp_store_count(s, CP_T_DOMAIN), cp_store_count(s, CP_T_URL),
+		cp_store_count(s, CP_T_JA3));
+	return 0;
+}
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+static void run(void)
+{
+	pthread_t writer;
+	uint64_t next = rte_get_tsc_cycles() + app.stats_interval * app.tsc_hz;
+
+	pthread_create(&writer, NULL, cp_eve_main, &app);
+	for (unsigned i = 0; i < app.nworkers; i++)
+		rte_eal_remote_launch(cp_worker_main, &app.w[i], app.w[i].lcore);
+	while (!app.quit) {
+		usleep(100 * 1000);
+		if (app.stats_interval != 0 && rte_get_tsc_cycles() >= next) {
+			cp_stats_print(&app, stdout, 0);
+			next += app.stats_interval * app.tsc_hz;
+		}
+	}
+	rte_eal_mp_wait_lcore();
+	app.workers_done = 1;
+	pthread_join(writer, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *snap = NULL;
+	int rc;
+
+	if (wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	if ((rc = rte_eal_init(argc, argv)) < 0) {
+		fprintf(stderr, "chokepoint: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 2;
+	}
+	argc -= rc, argv += rc;
+	if ((rc = parse_args(argc, argv, &snap)) != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
+	}
+	app.nports = rte_eth_dev_count_avail();
+	if (app.nports == 0 || app.nports % 2 != 0 || app.nports > CP_MAX_PORTS) {
+		fprintf(stderr, "chokepoint: needs an even number of ports (1..%u pairs), has %u\n",
+			CP_MAX_PORTS / 2, app.nports);
+		return 2;
+	}
+	if (load_intel(snap) != 0 || setup_workers() != 0 || setup_ports() != 0)
+		return 2;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	app.tsc_hz = rte_get_tsc_hz();
+	app.tsc0 = rte_rdtsc();
+	clock_gettime(CLOCK_REALTIME, &app.wall0);
+	cp_stats_telemetry_init(&app);
+	fprintf(stderr, "chokepoint: %u ports, %u workers, %s mode, alerts to %s\n", app.nports,
+		app.nworkers, app.mode == CP_MODE_INLINE ? "inline" : "monitor", app.eve_path);
+	run();
+	cp_stats_print(&app, stdout, 1);
+	for (uint16_t p = 0; p < app.nports; p++) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
+	rte_eal_cleanup();
+	return 0;
+}

@@ -1,0 +1,125 @@
+/* Stats: totals per port and per lcore, parse anomalies by kind, printed by
+ * the main lcore and served as the DPDK telemetry command /chokepoint/stats
+ * (dpdk-telemetry.py). Control plane; reads the workers' counters with
+ * relaxed loads. */
+#include "app.h"
+
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+static const struct cp_app *tel_app;
+
+struct totals {
+	uint64_t rx, tx, dropped, tx_failed, alerts, ring_full, uninspected, not_ip;
+	uint64_t anomaly[CP_AN__COUNT];
+	uint64_t matched[CP_ON__COUNT];
+};
+
+static void sum(const struct cp_app *app, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < app->nworkers; i++) {
+		const struct cp_worker_stats *s = &app->w[i].st;
+		t->rx += CP_STAT_GET(s->rx);
+		t->tx += CP_STAT_GET(s->tx);
+		t->dropped += CP_STAT_GET(s->dropped);
+		t->tx_failed += CP_STAT_GET(s->tx_failed);
+		t->alerts += CP_STAT_GET(s->alerts);
+		t->ring_full += CP_STAT_GET(s->ring_full) + CP_STAT_GET(s->in.alerts_lost);
+		t->uninspected += CP_STAT_GET(s->in.uninspected);
+		t->not_ip += CP_STAT_GET(s->in.not_ip);
+		for (unsigned a = 0; a < CP_AN__COUNT; a++)
+			t->anomaly[a] += CP_STAT_GET(s->in.anomaly[a]);
+		for (unsigned o = 0; o < CP_ON__COUNT; o++)
+			t->matched[o] += CP_STAT_GET(s->in.matched[o]);
+	}
+}
+
+static void port_sum(const struct cp_app *app, unsigned p, struct cp_port_stats *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	for (unsigned i = 0; i < app->nworkers; i++) {
+		const struct cp_port_stats *s = &app->w[i].st.port[p];
+		ps->rx += CP_STAT_GET(s->rx);
+		ps->tx += CP_STAT_GET(s->tx);
+		ps->dropped += CP_STAT_GET(s->dropped);
+		ps->alerts += CP_STAT_GET(s->alerts);
+	}
+}
+
+void cp_stats_print(const struct cp_app *app, FILE *f, int final)
+{
+	struct totals t;
+
+	sum(app, &t);
+	fprintf(f, "%s\n", final ? "== final stats ==" : "== stats ==");
+	fprintf(f, "  %-6s %12s %12s %12s %12s %10s %10s\n", "port", "rx", "tx", "dropped",
+		"alerts", "imissed", "rx_nombuf");
+	for (unsigned p = 0; p < app->nports; p++) {
+		struct cp_port_stats ps;
+		struct rte_eth_stats es;
+		port_sum(app, p, &ps);
+		if (rte_eth_stats_get((uint16_t)p, &es) != 0)
+			memset(&es, 0, sizeof(es));
+		fprintf(f, "  %-6u %12lu %12lu %12lu %12lu %10lu %10lu\n", p, ps.rx, ps.tx,
+			ps.dropped, ps.alerts, es.imissed, es.rx_nombuf);
+	}
+	fprintf(f, "  %-6s %12s %12s %12s %12s %10s %10s\n", "lcore", "rx", "tx", "dropped",
+		"alerts", "ring full", "uninsp.");
+	for (unsigned i = 0; i < app->nworkers; i++) {
+		const struct cp_worker_stats *s = &app->w[i].st;
+		fprintf(f, "  %-6u %12lu %12lu %12lu %12lu %10lu %10lu\n", app->w[i].lcore,
+			CP_STAT_GET(s->rx), CP_STAT_GET(s->tx), CP_STAT_GET(s->dropped),
+			CP_STAT_GET(s->alerts),
+			CP_STAT_GET(s->ring_full) + CP_STAT_GET(s->in.alerts_lost),
+			CP_STAT_GET(s->in.uninspected));
+	}
+	fprintf(f, "  matches:");
+	for (unsigned o = 0; o < CP_ON__COUNT; o++)
+		fprintf(f, " %s=%lu", cp_match_on_name((enum cp_match_on)o), t.matched[o]);
+	fprintf(f, "\n  not ip: %lu, uninspected: %lu, tx failed: %lu\n", t.not_ip,
+		t.uninspected, t.tx_failed);
+	for (unsigned a = 1; a < CP_AN__COUNT; a++)
+		if (t.anomaly[a] != 0)
+			fprintf(f, "  anomaly: %-32s %lu\n", cp_anomaly_name((enum cp_anomaly)a),
+				t.anomaly[a]);
+	fflush(f);
+}
+
+static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct totals t;
+	char key[64];
+
+	(void)cmd, (void)params;
+	sum(tel_app, &t);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "rx", t.rx);
+	rte_tel_data_add_dict_u64(d, "tx", t.tx);
+	rte_tel_data_add_dict_u64(d, "dropped", t.dropped);
+	rte_tel_data_add_dict_u64(d, "alerts", t.alerts);
+	rte_tel_data_add_dict_u64(d, "ring_full", t.ring_full);
+	rte_tel_data_add_dict_u64(d, "uninspected", t.uninspected);
+	rte_tel_data_add_dict_u64(d, "not_ip", t.not_ip);
+	rte_tel_data_add_dict_u64(d, "tx_failed", t.tx_failed);
+	for (unsigned a = 1; a < CP_AN__COUNT; a++) {
+		snprintf(key, sizeof(key), "anomaly.%s", cp_anomaly_name((enum cp_anomaly)a));
+		for (char *c = key; *c; c++)
+			*c = *c == ' ' ? '_' : *c;
+		rte_tel_data_add_dict_u64(d, key, t.anomaly[a]);
+	}
+	for (unsigned o = 0; o < CP_ON__COUNT; o++) {
+		snprintf(key, sizeof(key), "matched.%s", cp_match_on_name((enum cp_match_on)o));
+		rte_tel_data_add_dict_u64(d, key, t.matched[o]);
+	}
+	return 0;
+}
+
+int cp_stats_telemetry_init(const struct cp_app *app)
+{
+	tel_app = app;
+	return rte_telemetry_register_cmd("/chokepoint/stats", tel_stats,
+					  "Engine totals: rx, tx, dropped, alerts, anomalies. No parameters");
+}

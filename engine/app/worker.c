@@ -1,0 +1,77 @@
+/* Worker lcores: rx burst -> inspect -> tx burst to the peer port, or free.
+ * Data plane: nothing here allocates, locks, logs or makes a syscall. */
+#include "app.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring_elem.h>
+
+static void burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf **pkts,
+		  uint16_t n)
+{
+	const struct cp_app *app = w->app;
+	const uint8_t *data[CP_RX_BURST];
+	uint32_t len[CP_RX_BURST];
+	uint8_t act[CP_RX_BURST];
+	struct rte_mbuf *tx[CP_RX_BURST];
+	uint16_t ntx = 0, sent;
+	unsigned na, nq, drops = 0;
+
+	/* Multi-segment packets are inspected in their first segment. */
+	for (uint16_t i = 0; i < n; i++) {
+		data[i] = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		len[i] = rte_pktmbuf_data_len(pkts[i]);
+	}
+	na = cp_inspect_burst(w->in, app->store, data, len, n, act, w->alerts, CP_BURST_ALERTS,
+			      &w->st.in);
+	if (na != 0) {
+		uint64_t now = rte_rdtsc();
+		for (unsigned i = 0; i < na; i++)
+			w->alerts[i].tsc = now;
+		nq = rte_ring_enqueue_burst_elem(w->ring, w->alerts, sizeof(struct cp_alert), na,
+						 NULL);
+		CP_STAT_ADD(w->st.alerts, nq);
+		CP_STAT_ADD(w->st.ring_full, na - nq);
+		CP_STAT_ADD(w->st.port[q->port].alerts, nq);
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (act[i] == CP_ACT_DROP && app->mode == CP_MODE_INLINE) {
+			rte_pktmbuf_free(pkts[i]);
+			drops++;
+		} else {
+			tx[ntx++] = pkts[i];
+		}
+	}
+	sent = ntx ? rte_eth_tx_burst(q->peer, q->queue, tx, ntx) : 0;
+	for (uint16_t i = sent; i < ntx; i++)
+		rte_pktmbuf_free(tx[i]);
+	CP_STAT_ADD(w->st.rx, n);
+	CP_STAT_ADD(w->st.tx, sent);
+	CP_STAT_ADD(w->st.dropped, drops);
+	CP_STAT_ADD(w->st.tx_failed, (unsigned)(ntx - sent));
+	CP_STAT_ADD(w->st.port[q->port].rx, n);
+	CP_STAT_ADD(w->st.port[q->peer].tx, sent);
+	CP_STAT_ADD(w->st.port[q->port].dropped, drops);
+}
+
+int cp_worker_main(void *arg)
+{
+	struct cp_worker *w = arg;
+	struct rte_mbuf *pkts[CP_RX_BURST];
+
+	while (!w->app->quit) {
+		unsigned got = 0;
+
+		for (unsigned i = 0; i < w->nq; i++) {
+			const struct cp_rxq *q = &w->q[i];
+			uint16_t n = rte_eth_rx_burst(q->port, q->queue, pkts, CP_RX_BURST);
+			if (n != 0)
+				burst(w, q, pkts, n);
+			got += n;
+		}
+		if (got == 0)
+			CP_STAT_ADD(w->st.idle_polls, 1);
+	}
+	return 0;
+}

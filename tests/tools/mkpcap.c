@@ -1,0 +1,182 @@
+/* mkpcap: the demo and test captures, and a packet-by-packet comparison.
+ *
+ *   mkpcap demo IN.pcap PASS.pcap   the demo traffic, and the packets an
+ *                                   inline engine with the demo feed passes
+ *   mkpcap empty OUT.pcap           a capture with no packets
+ *   mkpcap cmp A.pcap B.pcap        exit 0 when both hold the same packet
+ *                                   bytes in the same order
+ *
+ * The demo feed (scripts/demo-feed) and the verdicts below go together. */
+#include "../unit/frames.h"
+
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+struct out {
+	pcap_dumper_t *all, *pass;
+	unsigned n;
+};
+
+static void ips(struct fb *f, unsigned vlans, uint32_t src, uint32_t dst)
+{
+	size_t at = 14 + 4 * vlans + 12;
+	for (unsigned i = 0; i < 4; i++) {
+		f->b[at + i] = (uint8_t)(src >> (24 - 8 * i));
+		f->b[at + 4 + i] = (uint8_t)(dst >> (24 - 8 * i));
+	}
+}
+
+static void emit(struct out *o, const struct fb *f, int passes, const char *what)
+{
+	struct pcap_pkthdr h = { .ts = { .tv_sec = 1764400000 + o->n, .tv_usec = 0 },
+				 .caplen = (bpf_u_int32)f->n, .len = (bpf_u_int32)f->n };
+
+	pcap_dump((u_char *)o->all, &h, f->b);
+	if (passes && o->pass != NULL)
+		pcap_dump((u_char *)o->pass, &h, f->b);
+	fprintf(stderr, "  %2u  %-5s %s\n", ++o->n, passes ? "pass" : "drop", what);
+}
+
+/* A DNS query for a dotted name; over TCP with its length prefix if tcp. */
+static void dns(struct fb *f, const char *name, unsigned vlans, int tcp)
+{
+	struct fb m = { .n = 0 }, t = { .n = 0 };
+	uint8_t q[300];
+	size_t k = 0;
+
+	for (const char *p = name; *p;) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		q[k++] = (uint8_t)l;
+		memcpy(q + k, p, l);
+		k += l;
+		p += l + (dot != NULL);
+	}
+	q[k++] = 0;
+	dns_msg(&m, q, k, 0x0100);
+	f->n = 0;
+	if (tcp) {
+		put16(&t, (unsigned)m.n);
+		put(&t, m.b, m.n);
+		tcp4(f, 53, t.b, t.n);
+	} else {
+		udp4(f, vlans, 53, m.b, m.n);
+	}
+	ips(f, tcp ? 0 : vlans, 0xc000020a, 0xc0000235);
+}
+
+static void tls(struct fb *f, const char *sni)
+{
+	struct hello h;
+
+	client_hello(&h, sni);
+	f->n = 0;
+	tcp4(f, 443, h.f.b, h.f.n);
+	ips(f, 0, 0xc000020a, 0xc6336450);
+}
+
+static void http(struct fb *f, const char *host, const char *target)
+{
+	char req[512];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: demo\r\n\r\n",
+			 target, host);
+
+	f->n = 0;
+	tcp4(f, 80, req, (size_t)n);
+	ips(f, 0, 0xc000020a, 0xc6336450);
+}
+
+static int demo(const char *in, const char *pass)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	struct out o = { .all = pcap_dump_open(dead, in), .pass = pcap_dump_open(dead, pass) };
+	struct fb f = { .n = 0 };
+
+	if (o.all == NULL || o.pass == NULL) {
+		fprintf(stderr, "mkpcap: %s\n", pcap_geterr(dead));
+		return 1;
+	}
+	dns(&f, "www.evil.example", 0, 0), emit(&o, &f, 0, "dns www.evil.example (*.evil.example)");
+	dns(&f, "notevil.example", 0, 0), emit(&o, &f, 1, "dns notevil.example (near miss)");
+	dns(&f, "cdn.evil.example", 0, 0), emit(&o, &f, 1, "dns cdn.evil.example (partner allow)");
+	dns(&f, "login.evil.example", 0, 1), emit(&o, &f, 0, "dns over tcp login.evil.example");
+	dns(&f, "www.evil.example", 2, 0), emit(&o, &f, 0, "dns www.evil.example, 2 vlan tags");
+	tls(&f, "shop.evil.example"), emit(&o, &f, 0, "tls sni shop.evil.example");
+	tls(&f, "www.example.org"), emit(&o, &f, 1, "tls sni www.example.org (ja3 alert)");
+	http(&f, "Phish.Example", "/login.php?next=%2Fadmin"),
+		emit(&o, &f, 0, "http url phish.example/login.php");
+	http(&f, "www.example.org", "/"), emit(&o, &f, 1, "http www.example.org");
+	http(&f, "notevil.example", "/evil.example"), emit(&o, &f, 1, "http notevil.example");
+	f.n = 0, udp4(&f, 0, 9999, "ping", 4), ips(&f, 0, 0xc000020a, 0xc6336407);
+	emit(&o, &f, 0, "udp to 198.51.100.7 (ip.dst)");
+	f.n = 0, udp4(&f, 0, 9999, "pong", 4), ips(&f, 0, 0xcb007137, 0xc000020a);
+	emit(&o, &f, 1, "udp from 203.0.113.55 (ip.src in a /24: alert)");
+	f.n = 0, udp4(&f, 0, 9999, "gw", 2), ips(&f, 0, 0xcb00710a, 0xc000020a);
+	emit(&o, &f, 1, "udp from 203.0.113.10 (partner allow)");
+	f.n = 0, udp6(&f, 60, 1, -1);
+	f.b[14 + 24 + 4] = 0x0b, f.b[14 + 24 + 5] = 0xad;  /* dst 2001:db8:bad::2 */
+	emit(&o, &f, 0, "ipv6 to 2001:db8:bad::2 (a /48)");
+	dns(&f, "www.evil.example", 0, 0), f.n -= 8;
+	emit(&o, &f, 1, "truncated ipv4 (anomaly: counted, passed)");
+	pcap_dump_close(o.all);
+	pcap_dump_close(o.pass);
+	pcap_close(dead);
+	return 0;
+}
+
+static int empty(const char *path)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap_dumper_t *d = pcap_dump_open(dead, path);
+
+	if (d == NULL)
+		return 1;
+	pcap_dump_close(d);
+	pcap_close(dead);
+	return 0;
+}
+
+static int cmp(const char *a, const char *b)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_t *pa = pcap_open_offline(a, err), *pb = pa ? pcap_open_offline(b, err) : NULL;
+	struct pcap_pkthdr *ha, *hb;
+	const u_char *da, *db;
+	unsigned n = 0;
+
+	if (pa == NULL || pb == NULL) {
+		fprintf(stderr, "mkpcap: %s\n", err);
+		return 2;
+	}
+	for (;; n++) {
+		int ra = pcap_next_ex(pa, &ha, &da), rb = pcap_next_ex(pb, &hb, &db);
+		if (ra != 1 || rb != 1) {
+			if (ra == rb)
+				break;
+			fprintf(stderr, "mkpcap: %s has %s packets than %s (after %u)\n", a,
+				ra == 1 ? "more" : "fewer", b, n);
+			return 1;
+		}
+		if (ha->caplen != hb->caplen || memcmp(da, db, ha->caplen) != 0) {
+			fprintf(stderr, "mkpcap: packet %u differs\n", n + 1);
+			return 1;
+		}
+	}
+	fprintf(stderr, "mkpcap: %u packets, identical\n", n);
+	pcap_close(pa);
+	pcap_close(pb);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "demo") == 0)
+		return demo(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "empty") == 0)
+		return empty(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "cmp") == 0)
+		return cmp(argv[2], argv[3]);
+	fprintf(stderr, "usage: mkpcap demo IN.pcap PASS.pcap | empty OUT.pcap | cmp A.pcap B.pcap\n");
+	return 2;
+}
