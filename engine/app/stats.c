@@ -88,6 +88,15 @@ void cp_stats_print(const struct cp_app *app, FILE *f, int final)
 	fflush(f);
 }
 
+/* Telemetry names take letters, digits, '_' and '-' only. */
+static void tel_key(char *key, size_t n, const char *prefix, const char *name)
+{
+	snprintf(key, n, "%s_%s", prefix, name);
+	for (char *c = key; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+			*c = '_';
+}
+
 static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct totals t;
@@ -105,13 +114,11 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_u64(d, "not_ip", t.not_ip);
 	rte_tel_data_add_dict_u64(d, "tx_failed", t.tx_failed);
 	for (unsigned a = 1; a < CP_AN__COUNT; a++) {
-		snprintf(key, sizeof(key), "anomaly.%s", cp_anomaly_name((enum cp_anomaly)a));
-		for (char *c = key; *c; c++)
-			*c = *c == ' ' ? '_' : *c;
+		tel_key(key, sizeof(key), "anomaly", cp_anomaly_name((enum cp_anomaly)a));
 		rte_tel_data_add_dict_u64(d, key, t.anomaly[a]);
 	}
 	for (unsigned o = 0; o < CP_ON__COUNT; o++) {
-		snprintf(key, sizeof(key), "matched.%s", cp_match_on_name((enum cp_match_on)o));
+		tel_key(key, sizeof(key), "matched", cp_match_on_name((enum cp_match_on)o));
 		rte_tel_data_add_dict_u64(d, key, t.matched[o]);
 	}
 	return 0;

@@ -7,7 +7,7 @@
 set -euo pipefail
 B=${BUILD:-build}
 D=$(mktemp -d /tmp/cp-engine-test.XXXXXX)
-trap 'rm -rf "$D"' EXIT
+trap 'rm -rf "$D" "/var/run/dpdk/cpt$$"' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$D/eve.json" ] && cat "$D/eve.json" >&2; exit 1; }
 
 F=scripts/demo-feed
@@ -32,6 +32,8 @@ engine() {
   local pid=$!
   for _ in $(seq 50); do grep -q "workers" "$D/stats" 2>/dev/null && break; sleep 0.1; done
   sleep 1.5
+  # The stats as the DPDK telemetry client reads them.
+  echo /chokepoint/stats | python3 "$(command -v dpdk-telemetry.py)" -f "cpt$$" > "$D/tel" 2>&1 || true
   kill -INT $pid
   wait $pid || fail "engine exit status $? ($mode): $(cat "$D/stats")"
   grep -q "final stats" "$D/stats" || fail "no final stats"
@@ -57,6 +59,8 @@ grep -q '"src_ip":"203.0.113.10"' "$D/eve.json" && fail "allowed traffic alerted
 grep -q 'cdn.evil.example' "$D/eve.json" && fail "allowed name alerted"
 grep -Eq '^  0 +15 +0 +7 +10 ' "$D/stats" || fail "port 0 stats: $(cat "$D/stats")"
 grep -q 'anomaly: truncated ipv4 *1' "$D/stats" || fail "anomaly not counted"
+grep -q '"rx": 15, "tx": 8, "dropped": 7, "alerts": 10' "$D/tel" || fail "telemetry: $(cat "$D/tel")"
+grep -q '"anomaly_truncated_ipv4": 1' "$D/tel" || fail "telemetry anomalies: $(cat "$D/tel")"
 
 engine monitor
 "$B/tools/mkpcap" cmp "$D/out1.pcap" "$D/in.pcap" 2>"$D/cmp" || fail "monitor output: $(cat "$D/cmp")"
