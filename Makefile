@@ -82,8 +82,8 @@ $(LIBCP): $(call obj,$(ENGINE_SRC) $(LOADER_SRC))
 $(B)/chokepoint-intel: $(call obj,loaders/intel_main.c) $(LIBCP)
 	$(CC) $(CFLAGS) $^ -o $@ $(LIBS_CP) $(LIBS_JE)
 
-$(B)/chokepoint-bench: $(call obj,$(BENCH_SRC)) $(LIBCP)
-	$(CC) $(CFLAGS) $^ -o $@ $(DPDK_LD) $(LIBS_CP) $(LIBS_JE)
+$(B)/chokepoint-bench: $(call obj,$(BENCH_SRC) engine/app/worker.c) $(LIBCP)
+	$(CC) $(CFLAGS) $^ -o $@ $(DPDK_LD) -lrte_net_ring $(LIBS_CP) $(LIBS_JE)
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCP)
 	@mkdir -p $(dir $@)

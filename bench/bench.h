@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "compile.h"
 #include "indicator/indicator.h"
 
 struct bench_out {
@@ -25,10 +26,20 @@ void gen_hash(uint64_t seed, uint64_t i, enum cp_itype t, struct cp_ind *ind);
 /* A realistic mix, as feed text, one indicator per line, to f. */
 int gen_feed(FILE *f, uint64_t seed, uint64_t count, const char *mix);
 
+struct cp_snap;
+struct cp_store;
+/* Builds count indicators (half IPv4, half domains) from the generator into
+ * a snapshot under dir and opens it. NULL on failure (message printed). */
+struct cp_store *bench_store(uint64_t seed, uint64_t count, enum cp_filter_mode filter,
+			     const char *dir,
+			     struct cp_snap **snap, char *path, size_t plen);
+
 int bench_lookup(int argc, char **argv);
+int bench_pipeline(int argc, char **argv);
 int bench_compile(int argc, char **argv);
 int bench_gen(int argc, char **argv);
-/* Starts DPDK's EAL for the rte_hash baselines, with mem_mb of memory. */
-int bench_eal_init(unsigned mem_mb);
+/* Starts DPDK's EAL on one core with mem_mb of memory and up to two vdevs
+ * (NULL: none). */
+int bench_eal_init(unsigned mem_mb, const char *vdev0, const char *vdev1);
 
 #endif

@@ -168,11 +168,11 @@ struct lopts {
 	struct bench_out out;
 };
 
-static struct cp_store *build_ours(const struct lopts *o, struct cp_snap **snap, char *path,
-				   size_t plen)
+struct cp_store *bench_store(uint64_t seed, uint64_t count, enum cp_filter_mode filter,
+			     const char *dir, struct cp_snap **snap, char *path, size_t plen)
 {
-	struct cp_compiler *c = cp_compiler_new(o->seed);
-	cp_compiler_set_filter(c, o->filter);
+	struct cp_compiler *c = cp_compiler_new(seed);
+	cp_compiler_set_filter(c, filter);
 	struct cp_meta_in m = { .action = CP_ACT_DROP, .confidence = -1, .feed = "bench" };
 	struct cp_compile_stats st;
 	struct cp_ind ind;
@@ -181,13 +181,13 @@ static struct cp_store *build_ours(const struct lopts *o, struct cp_snap **snap,
 
 	cp_compiler_meta(c, &m, &id);
 	double t0 = bench_now();
-	for (uint64_t i = 0; i < o->count / 2; i++) {
-		gen_ipv4(o->seed, i, &ind);
+	for (uint64_t i = 0; i < count / 2; i++) {
+		gen_ipv4(seed, i, &ind);
 		cp_compiler_add(c, &ind, id);
-		gen_domain(o->seed, i, &ind);
+		gen_domain(seed, i, &ind);
 		cp_compiler_add(c, &ind, id);
 	}
-	snprintf(path, plen, "%s/bench-lookup-%d.cpsnap", o->dir, (int)getpid());
+	snprintf(path, plen, "%s/bench-lookup-%d.cpsnap", dir, (int)getpid());
 	if (cp_compiler_write(c, path, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return NULL;
@@ -203,7 +203,7 @@ static struct cp_store *build_ours(const struct lopts *o, struct cp_snap **snap,
 	struct cp_store *s = cp_store_open(*snap);
 	double tl = bench_now() - t0;
 	fprintf(stderr, "store: %llu indicators compiled (in memory, no parsing) in %.2f s, loaded in %.2f s\n",
-		(unsigned long long)o->count, tc, tl);
+		(unsigned long long)count, tc, tl);
 	return s;
 }
 
@@ -287,11 +287,11 @@ int bench_lookup(int argc, char **argv)
 	if (o.queries == 0)
 		o.queries = o.count < 4000000 ? 4000000 : 8000000;
 	/* rte_hash needs ~100 B per key on 4 KiB pages, for two tables in turn. */
-	if (o.rte && bench_eal_init((unsigned)(256 + o.count / 2 * 110 / 1000000)) < 0) {
+	if (o.rte && bench_eal_init((unsigned)(256 + o.count / 2 * 110 / 1000000), NULL, NULL) < 0) {
 		fprintf(stderr, "rte_eal_init failed; run with --no-rte-hash\n");
 		return 1;
 	}
-	struct cp_store *s = build_ours(&o, &snap, path, sizeof(path));
+	struct cp_store *s = bench_store(o.seed, o.count, o.filter, o.dir, &snap, path, sizeof(path));
 	if (s == NULL)
 		return 1;
 	size_t bytes = cp_store_bytes(s, CP_T_IPV4) + cp_store_bytes(s, CP_T_DOMAIN);

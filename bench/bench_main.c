@@ -33,14 +33,19 @@ void bench_figure(const struct bench_out *o, const char *figure, double value, c
 	fflush(stdout);
 }
 
-int bench_eal_init(unsigned mem_mb)
+int bench_eal_init(unsigned mem_mb, const char *vdev0, const char *vdev1)
 {
 	char mem[32];
-	char *args[] = { "chokepoint-bench", "--no-huge", "-m", mem, "--no-pci", "--no-telemetry",
-			 "-l", "0", "--log-level=error", "--no-shconf", NULL };
+	char *args[16] = { "chokepoint-bench", "--no-huge", "-m", mem, "--no-pci", "--no-telemetry",
+			   "-l", "0", "--log-level=error", "--no-shconf" };
+	int n = 10;
 
 	snprintf(mem, sizeof(mem), "%u", mem_mb);
-	return rte_eal_init((int)(sizeof(args) / sizeof(args[0])) - 1, args);
+	for (const char *v = vdev0; v != NULL; v = v == vdev0 ? vdev1 : NULL) {
+		args[n++] = "--vdev";
+		args[n++] = (char *)v;
+	}
+	return rte_eal_init(n, args);
 }
 
 static void usage(void)
@@ -50,6 +55,8 @@ static void usage(void)
 		"                                [--filter auto|yes|no] [--dir D] [--seed S]\n"
 		"       chokepoint-bench compile [--count N] [--mix all|half|ip|dom] [--json] [--dir D]\n"
 		"       chokepoint-bench gen     --count N [--seed S] [--mix M] > feed.txt\n"
+		"       chokepoint-bench pipeline [--count N] [--packets N] [--mix 64|imix|dns|tls]\n"
+		"                                 [--json] [--dir D]\n"
 		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n");
 }
 
@@ -65,6 +72,8 @@ int main(int argc, char **argv)
 		return bench_compile(argc - 1, argv + 1);
 	if (strcmp(argv[1], "gen") == 0)
 		return bench_gen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "pipeline") == 0)
+		return bench_pipeline(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

@@ -70,6 +70,10 @@ struct cp_app {
 
 /* Worker lcore entry: polls its queues until app->quit. */
 int cp_worker_main(void *arg);
+struct rte_mbuf;
+/* One rx burst of (port, queue): inspect, alert, forward or free. */
+void cp_worker_burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf **pkts,
+		     uint16_t n);
 
 /* Alert writer thread: drains every worker's ring into EVE JSON lines. */
 void *cp_eve_main(void *arg);

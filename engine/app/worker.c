@@ -18,7 +18,10 @@ static void burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf *
 	uint16_t ntx = 0, sent;
 	unsigned na, nq, drops = 0;
 
-	/* Multi-segment packets are inspected in their first segment. */
+	/* Multi-segment packets are inspected in their first segment. n is
+	 * 1..CP_RX_BURST; the bound is restated for the compiler. */
+	if (n == 0 || n > CP_RX_BURST)
+		return;
 	for (uint16_t i = 0; i < n; i++) {
 		data[i] = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		len[i] = rte_pktmbuf_data_len(pkts[i]);
@@ -55,6 +58,13 @@ static void burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf *
 	CP_STAT_ADD(w->st.port[q->port].dropped, drops);
 }
 
+void cp_worker_burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf **pkts,
+		     uint16_t n)
+{
+	for (uint16_t off = 0; off < n; off += CP_RX_BURST)
+		burst(w, q, pkts + off, n - off < CP_RX_BURST ? n - off : CP_RX_BURST);
+}
+
 int cp_worker_main(void *arg)
 {
 	struct cp_worker *w = arg;
@@ -67,7 +77,7 @@ int cp_worker_main(void *arg)
 			const struct cp_rxq *q = &w->q[i];
 			uint16_t n = rte_eth_rx_burst(q->port, q->queue, pkts, CP_RX_BURST);
 			if (n != 0)
-				burst(w, q, pkts, n);
+				cp_worker_burst(w, q, pkts, n);
 			got += n;
 		}
 		if (got == 0)
