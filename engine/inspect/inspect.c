@@ -3,6 +3,7 @@
  * list), then fold the refs into actions and alerts. Data plane: the only
  * memory touched is the inspector's scratch, the packets and the store. */
 #include "inspect/inspect.h"
+#include "common/cp.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -297,6 +298,11 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
 		n = CP_INSPECT_BURST;
 	in->v4.n = in->dom.n = in->url.n = in->ja3.n = 0;
 	in->nm = 0;
+	/* Headers of the whole burst first: a NIC (or a ring) hands over
+	 * packets that are not in L1, and parsing one at a time would wait on
+	 * each in turn. */
+	for (unsigned i = 0; i < n; i++)
+		cp_prefetch(pkt[i]);
 	for (unsigned i = 0; i < n; i++) {
 		struct pinfo *pi = &in->pi[i];
 		enum cp_anomaly a = cp_parse_l2l4(pkt[i], len[i], &pi->p);
