@@ -194,14 +194,13 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 	const char *why;
 
 	if (pi->p.family == 4) {
-		for (unsigned k = 0; k < 2; k++) {
+		for (unsigned k = 0; k < 2 && in->v4.n < in->v4.cap; k++) {
 			const uint8_t *a = k ? pi->p.dst : pi->p.src;
-			ind->type = CP_T_IPV4, ind->len = 4, ind->plen = 32, ind->subdomains = 0;
-			memcpy(ind->v, a, 4);
-			in->v4addr[in->v4.n] = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-					       (uint32_t)a[2] << 8 | a[3];
+			uint32_t addr = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+					(uint32_t)a[2] << 8 | a[3];
 			struct cp_qkey q;
-			cp_store_key(s, ind, &q);
+			in->v4addr[in->v4.n] = addr;
+			cp_store_key_ipv4(s, addr, &q);
 			push(&in->v4, &q, (struct kref){ .pkt = (uint16_t)i,
 						       .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC });
 		}

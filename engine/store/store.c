@@ -99,6 +99,11 @@ void cp_store_key(const struct cp_store *s, const struct cp_ind *ind, struct cp_
 		cp__key_bytes(s->seed, cp__tweak(ind->type, ind->subdomains), ind->v, ind->len, k);
 }
 
+void cp_store_key_ipv4(const struct cp_store *s, uint32_t addr, struct cp_qkey *k)
+{
+	cp__key_ipv4(s->seed, addr, k);
+}
+
 unsigned cp_store_domain_keys(const struct cp_store *s, const char *name, size_t n,
 			      struct cp_qkey *keys, uint16_t *offs, unsigned max)
 {
