@@ -9,6 +9,7 @@
 #ifndef CP_APP_H
 #define CP_APP_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -59,7 +60,7 @@ struct cp_app {
 	const char *eve_path;
 	unsigned nports, nworkers;
 	struct cp_worker *w;
-	volatile int quit;           /* set by SIGINT/SIGTERM */
+	volatile sig_atomic_t quit;  /* set by SIGINT/SIGTERM */
 	volatile int workers_done;
 	uint64_t tsc_hz, tsc0;
 	struct timespec wall0;

@@ -180,8 +180,12 @@ static void l7(struct cp_inspector *in, struct pinfo *pi, const uint8_t *f,
 	if (r == CP_L7_OK) {
 		pi->app = CP_APP_HTTP;
 		set_name(pi, in->u.http.host, in->u.http.host_len, CP_ON_HOST);
-		if (in->u.http.url_len == 0 ||
-		    cp_norm_url(in->u.http.url, in->u.http.url_len, &pi->url, &w) != 0)
+		/* Raw UTF-8 would take the normaliser to libidn2, which allocates:
+		 * not on this plane. Such requests are counted as uninspected. */
+		if (non_ascii(in->u.http.url, in->u.http.url_len))
+			st->uninspected++;
+		else if (in->u.http.url_len == 0 ||
+			 cp_norm_url(in->u.http.url, in->u.http.url_len, &pi->url, &w) != 0)
 			pi->url.len = 0;
 	}
 	count_l7(r, why, st);
@@ -216,6 +220,8 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 					.k = { .pkt = (uint16_t)i, .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC } };
 		}
 	}
+	/* Names on the wire are ASCII (IDNs travel as punycode); raw UTF-8
+	 * would reach libidn2, which allocates, so it is left out. */
 	if (pi->name_len != 0 && !non_ascii(pi->name, pi->name_len) &&
 	    cp_norm_domain(pi->name, pi->name_len, ind, &why) == 0) {
 		struct cp_qkey q[128];

@@ -216,6 +216,15 @@ Test(inspect, anomalies_uninspected_and_bursts)
 	cr_expect_eq(w.st.alerts_lost, CP_INSPECT_BURST / 2 - 8);
 	for (unsigned i = 0; i < CP_INSPECT_BURST; i++)
 		cr_expect_eq(act[i], i % 2 ? CP_ACT_DROP : CP_ACT_NONE, "packet %u", i);
+	/* Raw UTF-8 in a Host would take the URL normaliser to libidn2, which
+	 * allocates: the request is counted as uninspected instead. */
+	static const char utf8[] = "GET /x HTTP/1.1\r\nHost: b\xc3\xbc" "cher.example\r\n\r\n";
+	uint64_t before = w.st.uninspected;
+	f.n = 0;
+	tcp4(&f, 80, utf8, strlen(utf8));
+	set_ip(&f, IP_DST, 0xc0000201);
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE);
+	cr_expect_eq(w.st.uninspected, before + 1);
 	f.n = 0;
 	udp6(&f, 60, 1, -1);  /* 2001:db8::1 -> ::2 */
 	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_ALERT);
