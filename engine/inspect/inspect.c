@@ -203,12 +203,11 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 	const char *why;
 
 	if (pi->p.family == 4) {
+		/* The addresses only: their keys are made for the whole burst. */
 		for (unsigned k = 0; k < 2 && slot(&in->v4) != NULL; k++) {
 			const uint8_t *a = k ? pi->p.dst : pi->p.src;
-			uint32_t addr = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-					(uint32_t)a[2] << 8 | a[3];
-			in->v4addr[in->v4.n] = addr;
-			cp_store_key_ipv4(s, addr, slot(&in->v4));
+			in->v4addr[in->v4.n] = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+					       (uint32_t)a[2] << 8 | a[3];
 			commit(&in->v4, (struct kref){ .pkt = (uint16_t)i,
 						     .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC });
 		}
@@ -258,12 +257,19 @@ static void lookup(struct cp_inspector *in, const struct cp_store *s, struct kli
 		unsigned k = l->n - i < CP_STORE_BULK_MAX ? l->n - i : CP_STORE_BULK_MAX;
 		cp_store_lookup_bulk(s, t, l->key + i, l->res + i, k);
 	}
-	/* An exact address's set already holds its covering CIDRs, so only a
-	 * miss asks the CIDR table. */
-	if (t == CP_T_IPV4)
+	/* An exact address's set already holds its covering CIDRs, so only the
+	 * misses ask the CIDR table, in one call. */
+	if (t == CP_T_IPV4) {
+		uint32_t miss[MAX_V4], res[MAX_V4];
+		uint16_t at[MAX_V4];
+		unsigned k = 0;
 		for (unsigned i = 0; i < l->n; i++)
 			if (l->res[i] == 0)
-				cp_store_lpm4_bulk(s, &in->v4addr[i], &l->res[i], 1);
+				at[k] = (uint16_t)i, miss[k++] = in->v4addr[i];
+		cp_store_lpm4_bulk(s, miss, res, k);
+		for (unsigned j = 0; j < k; j++)
+			l->res[at[j]] = res[j];
+	}
 	for (unsigned i = 0; i < l->n && in->nm < MAX_MATCH; i++)
 		if (l->res[i] != 0)
 			in->m[in->nm++] = (struct match){ .ref = l->res[i], .table = (uint8_t)t,
@@ -332,6 +338,7 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
 			l7(in, pi, pkt[i], st);
 		keys_of(in, s, i);
 	}
+	cp_store_keys_ipv4(s, in->v4addr, in->v4.key, in->v4.n);
 	lookup(in, s, &in->v4, CP_T_IPV4);
 	lookup(in, s, &in->dom, CP_T_DOMAIN);
 	lookup(in, s, &in->url, CP_T_URL);

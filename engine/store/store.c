@@ -99,9 +99,11 @@ void cp_store_key(const struct cp_store *s, const struct cp_ind *ind, struct cp_
 		cp__key_bytes(s->seed, cp__tweak(ind->type, ind->subdomains), ind->v, ind->len, k);
 }
 
-void cp_store_key_ipv4(const struct cp_store *s, uint32_t addr, struct cp_qkey *k)
+void cp_store_keys_ipv4(const struct cp_store *s, const uint32_t *addrs, struct cp_qkey *k,
+			unsigned n)
 {
-	cp__key_ipv4(s->seed, addr, k);
+	for (unsigned i = 0; i < n; i++)
+		cp__key_ipv4(s->seed, addrs[i], &k[i]);
 }
 
 unsigned cp_store_domain_keys(const struct cp_store *s, const char *name, size_t n,

@@ -67,8 +67,9 @@ void cp_store_close(struct cp_store *s);
  * digest value (domains: see cp_store_domain_keys). */
 void cp_store_key(const struct cp_store *s, const struct cp_ind *ind, struct cp_qkey *k);
 
-/* The same for an IPv4 address in host byte order, without a cp_ind. */
-void cp_store_key_ipv4(const struct cp_store *s, uint32_t addr, struct cp_qkey *k);
+/* The same for n IPv4 addresses in host byte order, without a cp_ind. */
+void cp_store_keys_ipv4(const struct cp_store *s, const uint32_t *addrs, struct cp_qkey *k,
+			unsigned n);
 
 /* Prepares the probes for a domain name: the exact name, then every suffix on
  * a label boundary as a subdomain indicator. offs[i] is where probe i's name
