@@ -112,18 +112,7 @@ static void build(const struct pl *o, const char *mix, unsigned i, struct fb *f)
 		udp4(f, 0, 9, zeros, size - 42);
 	} else if (strcmp(mix, "dns") == 0) {
 		struct fb m = { .n = 0 };
-		uint8_t q[300];
-		size_t k = 0;
-		for (const char *p = dotted; *p;) {
-			const char *dot = strchr(p, '.');
-			size_t l = dot ? (size_t)(dot - p) : strlen(p);
-			q[k++] = (uint8_t)l;
-			memcpy(q + k, p, l);
-			k += l;
-			p += l + (dot != NULL);
-		}
-		q[k++] = 0;
-		dns_msg(&m, q, k, 0x0100);
+		dns_query(&m, dotted);
 		udp4(f, 0, 53, m.b, m.n);
 	} else {
 		struct hello h;

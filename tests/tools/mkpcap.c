@@ -42,19 +42,8 @@ static void emit(struct out *o, const struct fb *f, int passes, const char *what
 static void dns(struct fb *f, const char *name, unsigned vlans, int tcp)
 {
 	struct fb m = { .n = 0 }, t = { .n = 0 };
-	uint8_t q[300];
-	size_t k = 0;
 
-	for (const char *p = name; *p;) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-		q[k++] = (uint8_t)l;
-		memcpy(q + k, p, l);
-		k += l;
-		p += l + (dot != NULL);
-	}
-	q[k++] = 0;
-	dns_msg(&m, q, k, 0x0100);
+	dns_query(&m, name);
 	f->n = 0;
 	if (tcp) {
 		put16(&t, (unsigned)m.n);

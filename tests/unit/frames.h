@@ -110,6 +110,24 @@ static inline void dns_msg(struct fb *f, const void *q, size_t qlen, unsigned fl
 	put16(f, 1), put16(f, 1);
 }
 
+/* A standard query for a dotted name (labels of at most 63 bytes). */
+static inline void dns_query(struct fb *f, const char *name)
+{
+	uint8_t q[300];
+	size_t k = 0;
+
+	for (const char *p = name; *p && k < sizeof(q) - 66;) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		q[k++] = (uint8_t)l;
+		memcpy(q + k, p, l);
+		k += l;
+		p += l + (dot != NULL);
+	}
+	q[k++] = 0;
+	dns_msg(f, q, k, 0x0100);
+}
+
 /* A ClientHello record: version 0x0303, GREASE and real values, SNI, groups
  * and point formats. Offsets of the lengths are returned for tampering. */
 struct hello {

@@ -18,19 +18,8 @@ static void set_ip(struct fb *f, size_t at, uint32_t a)
 static void dns_frame(struct fb *f, const char *name)
 {
 	struct fb m = { .n = 0 };
-	uint8_t q[300];
-	size_t k = 0;
 
-	for (const char *p = name; *p;) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-		q[k++] = (uint8_t)l;
-		memcpy(q + k, p, l);
-		k += l;
-		p += l + (dot != NULL);
-	}
-	q[k++] = 0;
-	dns_msg(&m, q, k, 0x0100);
+	dns_query(&m, name);
 	f->n = 0;
 	udp4(f, 0, 53, m.b, m.n);
 	set_ip(f, IP_DST, 0xc0000235);  /* 192.0.2.53 */
