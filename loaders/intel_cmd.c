@@ -1,6 +1,7 @@
 /* chokepoint-intel commands: compile orchestration and summaries, lookup as
  * JSON, info. Control plane. */
 #include "intel_cmd.h"
+#include "common/json.h"
 #include "common/mem.h"
 #include "loader.h"
 #include "snapshot/snapshot.h"
@@ -123,38 +124,6 @@ int cp_intel_compile(const struct cp_compile_opts *o)
 	return 0;
 }
 
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
-}
-
-static void json_tags(FILE *out, const char *tags)
-{
-	fputc('[', out);
-	for (int first = 1; tags && *tags; first = 0) {
-		const char *e = strchr(tags, ',');
-		size_t n = e ? (size_t)(e - tags) : strlen(tags);
-		char buf[256];
-
-		snprintf(buf, sizeof(buf), "%.*s", (int)n, tags);
-		if (!first)
-			fputc(',', out);
-		json_str(out, buf);
-		tags = e ? e + 1 : tags + n;
-	}
-	fputc(']', out);
-}
-
 /* The indicator an entry stands for: the matched name, or the query's
  * address masked to the entry's prefix length. */
 static void entry_indicator(const struct cp_ind *q, const struct cp_match *m, unsigned plen,
@@ -187,18 +156,18 @@ static void json_entry(FILE *out, const struct cp_store *s, const struct cp_ind 
 		return;
 	entry_indicator(q, m, (ent >> 24) ? (ent >> 24) - 1 : 0, ind, sizeof(ind));
 	fprintf(out, "{\"indicator\":");
-	json_str(out, ind);
+	cp_json_str(out, ind);
 	if (q->type == CP_T_DOMAIN)
 		fprintf(out, ",\"subdomains\":%s", m->subdomains ? "true" : "false");
 	fprintf(out, ",\"action\":\"%s\"", cp_action_name((enum cp_action)r->action));
 	if ((str = cp_store_str(s, r->feed)) != NULL)
-		fprintf(out, ",\"feed\":"), json_str(out, str);
+		fprintf(out, ",\"feed\":"), cp_json_str(out, str);
 	if (r->confidence <= 100)
 		fprintf(out, ",\"confidence\":%u", r->confidence);
 	if ((str = cp_store_str(s, r->id)) != NULL)
-		fprintf(out, ",\"id\":"), json_str(out, str);
+		fprintf(out, ",\"id\":"), cp_json_str(out, str);
 	fprintf(out, ",\"tags\":");
-	json_tags(out, cp_store_str(s, r->tags));
+	cp_json_tags(out, cp_store_str(s, r->tags));
 	if (r->valid_until != 0) {
 		char tb[32];
 		time_t t = (time_t)r->valid_until;
@@ -223,7 +192,7 @@ unsigned cp_intel_lookup(const struct cp_store *s, const struct cp_ind *ind, FIL
 		return 0;
 	cp_ind_format(ind, val, sizeof(val));
 	fprintf(out, "{\"type\":\"%s\",\"value\":", cp_itype_name((enum cp_itype)ind->type));
-	json_str(out, val);
+	cp_json_str(out, val);
 	fprintf(out, ",\"action\":\"%s\",\"matches\":[", cp_action_name(best));
 	for (unsigned i = 0; i < nm; i++) {
 		const uint32_t *ents;

@@ -3,26 +3,12 @@
  * It may block on the file; the workers never wait for it (a full ring is
  * counted by the worker). */
 #include "app.h"
+#include "common/json.h"
 
 #include <arpa/inet.h>
 #include <rte_ring_elem.h>
 #include <string.h>
 #include <unistd.h>
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
 
 static void timestamp(const struct cp_app *app, uint64_t tsc, char *buf, size_t n)
 {
@@ -64,24 +50,6 @@ static void indicator(const struct cp_alert *a, unsigned plen, char *buf, size_t
 		snprintf(buf, n, "%s", txt);
 }
 
-static void tags(const struct cp_store *s, uint32_t off, FILE *f)
-{
-	const char *t = cp_store_str(s, off);
-	char one[256];
-
-	fputc('[', f);
-	for (int first = 1; t != NULL && *t;) {
-		size_t k = strcspn(t, ",");
-		snprintf(one, sizeof(one), "%.*s", (int)(k < sizeof(one) ? k : sizeof(one) - 1), t);
-		if (!first)
-			fputc(',', f);
-		json_str(f, one);
-		first = 0;
-		t += k + (t[k] == ',');
-	}
-	fputc(']', f);
-}
-
 void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 {
 	const struct cp_store *s = app->store;
@@ -115,12 +83,12 @@ void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 		snprintf(sig, sizeof(sig), "chokepoint intel %s %s %s%s (%s)",
 			 cp_action_name((enum cp_action)m->action), cp_itype_name((enum cp_itype)a->itype),
 			 a->subdomains ? "*." : "", ind, feed ? feed : "");
-		json_str(f, sig);
+		cp_json_str(f, sig);
 		fprintf(f, ",\"category\":\"Threat intelligence\",\"severity\":%u}",
 			m->action == CP_ACT_DROP ? 1 : 2);
 		fprintf(f, ",\"intel\":{\"type\":\"%s\",\"indicator\":",
 			cp_itype_name((enum cp_itype)a->itype));
-		json_str(f, ind);
+		cp_json_str(f, ind);
 		if (a->itype == CP_T_DOMAIN)
 			fprintf(f, ",\"subdomains\":%s", a->subdomains ? "true" : "false");
 		fprintf(f, ",\"matched_on\":\"%s\",\"action\":\"%s\"",
@@ -129,15 +97,15 @@ void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 		if (a->verdict == CP_ACT_DROP && app->mode == CP_MODE_MONITOR)
 			fputs(",\"would_block\":true", f);
 		fputs(",\"feed\":", f);
-		json_str(f, feed ? feed : "");
+		cp_json_str(f, feed ? feed : "");
 		if (id != NULL) {
 			fputs(",\"id\":", f);
-			json_str(f, id);
+			cp_json_str(f, id);
 		}
 		if (m->confidence != 255)
 			fprintf(f, ",\"confidence\":%u", m->confidence);
 		fputs(",\"tags\":", f);
-		tags(s, m->tags, f);
+		cp_json_tags(f, cp_store_str(s, m->tags));
 		fputs("}}\n", f);
 	}
 }
