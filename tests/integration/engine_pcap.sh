@@ -44,7 +44,7 @@ has() { grep -q "$1" "$D/eve.json" || fail "no alert with $1"; }
 
 engine inline
 "$B/tools/mkpcap" cmp "$D/out1.pcap" "$D/pass.pcap" 2>"$D/cmp" || fail "inline output: $(cat "$D/cmp")"
-[ "$(alerts)" -eq 10 ] || fail "10 alerts expected, got $(alerts)"
+[ "$(alerts)" -eq 12 ] || fail "12 alerts expected, got $(alerts)"
 has '"matched_on":"dns.query".*"feed":"blocklist"'
 has '"indicator":"evil.example","subdomains":true,"matched_on":"dns.query"'
 has '"indicator":"evil.example","subdomains":true,"matched_on":"tls.sni"'
@@ -54,20 +54,22 @@ has '"src_ip":"203.0.113.55".*"action":"allowed".*"indicator":"203.0.113.0/24","
 has '"indicator":"31f7433ac38a9fd3a04f434162a4dc73","matched_on":"tls.ja3".*"feed":"scanners"'
 has '"indicator":"2001:db8:bad::/48","matched_on":"ip.dst"'
 has '"app_proto":"dns".*"matched_on":"dns.query"'
+has '"dest_port":80,"proto":"TCP","app_proto":"http".*"indicator":"evil.example","subdomains":true,"matched_on":"http.host"'
+has '"indicator":"compressed.zz","subdomains":false,"matched_on":"dns.query"'
 grep -q 'notevil' "$D/eve.json" && fail "near miss alerted"
 grep -q '"src_ip":"203.0.113.10"' "$D/eve.json" && fail "allowed traffic alerted"
 grep -q 'cdn.evil.example' "$D/eve.json" && fail "allowed name alerted"
-grep -Eq '^  0 +15 +0 +7 +10 ' "$D/stats" || fail "port 0 stats: $(cat "$D/stats")"
+grep -Eq '^  0 +17 +0 +9 +12 ' "$D/stats" || fail "port 0 stats: $(cat "$D/stats")"
 grep -q 'anomaly: truncated ipv4 *1' "$D/stats" || fail "anomaly not counted"
-grep -q '"rx": 15, "tx": 8, "dropped": 7, "alerts": 10' "$D/tel" || fail "telemetry: $(cat "$D/tel")"
+grep -q '"rx": 17, "tx": 8, "dropped": 9, "alerts": 12' "$D/tel" || fail "telemetry: $(cat "$D/tel")"
 grep -q '"anomaly_truncated_ipv4": 1' "$D/tel" || fail "telemetry anomalies: $(cat "$D/tel")"
 
 engine monitor
 "$B/tools/mkpcap" cmp "$D/out1.pcap" "$D/in.pcap" 2>"$D/cmp" || fail "monitor output: $(cat "$D/cmp")"
-[ "$(alerts)" -eq 10 ] || fail "monitor: 10 alerts expected"
+[ "$(alerts)" -eq 12 ] || fail "monitor: 12 alerts expected"
 grep -q '"action":"blocked"' "$D/eve.json" && fail "monitor mode blocked"
-# 7 packets would be blocked; one of them (a TLS hello) also matched its JA3.
-[ "$(grep -c '"would_block":true' "$D/eve.json")" -eq 8 ] || fail "8 would-block alerts expected"
+# 9 packets would be blocked; one of them (a TLS hello) also matched its JA3.
+[ "$(grep -c '"would_block":true' "$D/eve.json")" -eq 10 ] || fail "10 would-block alerts expected"
 
 # Usage and refusals
 "$B/chokepoint" --help | grep -q "EAL options" || fail "--help"

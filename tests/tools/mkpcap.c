@@ -55,6 +55,21 @@ static void dns(struct fb *f, const char *name, unsigned vlans, int tcp)
 	ips(f, tcp ? 0 : vlans, 0xc000020a, 0xc0000235);
 }
 
+/* "compressed" then a pointer to offset 6 of the header, whose ANCOUNT and
+ * NSCOUNT read as the labels \2 zz \0: the name compressed.zz. Queries
+ * rarely compress their question, but nothing forbids a backward pointer. */
+static void dns_compressed(struct fb *f)
+{
+	struct fb m = { .n = 0 };
+
+	dns_msg(&m, "\12compressed\xc0\x06", 13, 0x0100);
+	at16(&m, 6, 0x027a);
+	at16(&m, 8, 0x7a00);
+	f->n = 0;
+	udp4(f, 0, 53, m.b, m.n);
+	ips(f, 0, 0xc000020a, 0xc0000235);
+}
+
 static void tls(struct fb *f, const char *sni)
 {
 	struct hello h;
@@ -96,6 +111,8 @@ static int demo(const char *in, const char *pass)
 	http(&f, "Phish.Example", "/login.php?next=%2Fadmin"),
 		emit(&o, &f, 0, "http url phish.example/login.php");
 	http(&f, "www.example.org", "/"), emit(&o, &f, 1, "http www.example.org");
+	http(&f, "Mirror.Evil.Example:8080", "/"), emit(&o, &f, 0, "http host mirror.evil.example");
+	dns_compressed(&f), emit(&o, &f, 0, "dns compressed.zz (a compression pointer)");
 	http(&f, "notevil.example", "/evil.example"), emit(&o, &f, 1, "http notevil.example");
 	f.n = 0, udp4(&f, 0, 9999, "ping", 4), ips(&f, 0, 0xc000020a, 0xc6336407);
 	emit(&o, &f, 0, "udp to 198.51.100.7 (ip.dst)");
