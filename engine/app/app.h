@@ -58,6 +58,7 @@ struct cp_app {
 	enum cp_mode mode;
 	unsigned stats_interval;
 	const char *eve_path;
+	FILE *eve;                   /* opened before the workers start */
 	unsigned nports, nworkers;
 	struct cp_worker *w;
 	volatile sig_atomic_t quit;  /* set by SIGINT/SIGTERM */

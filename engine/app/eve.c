@@ -114,12 +114,8 @@ void *cp_eve_main(void *arg)
 {
 	struct cp_app *app = arg;
 	struct cp_alert a[64];
-	FILE *f = strcmp(app->eve_path, "-") == 0 ? stdout : fopen(app->eve_path, "a");
+	FILE *f = app->eve;
 
-	if (f == NULL) {
-		perror(app->eve_path);
-		return NULL;
-	}
 	for (;;) {
 		unsigned got = 0;
 		/* Read quit first: once the workers are done, a pass that finds
@@ -140,9 +136,6 @@ void *cp_eve_main(void *arg)
 			usleep(1000);
 		}
 	}
-	if (f != stdout)
-		fclose(f);
-	else
-		fflush(f);
+	fflush(f);
 	return NULL;
 }

@@ -277,6 +277,11 @@ int main(int argc, char **argv)
 			CP_MAX_PORTS / 2, app.nports);
 		return 2;
 	}
+	app.eve = strcmp(app.eve_path, "-") == 0 ? stdout : fopen(app.eve_path, "a");
+	if (app.eve == NULL) {
+		fprintf(stderr, "chokepoint: --eve %s: %s\n", app.eve_path, strerror(errno));
+		return 2;
+	}
 	if (load_intel(snap) != 0 || setup_workers() != 0 || setup_ports() != 0)
 		return 2;
 	signal(SIGINT, on_signal);
@@ -289,6 +294,8 @@ int main(int argc, char **argv)
 		app.nworkers, app.mode == CP_MODE_INLINE ? "inline" : "monitor", app.eve_path);
 	run();
 	cp_stats_print(&app, stdout, 1);
+	if (app.eve != stdout)
+		fclose(app.eve);
 	for (uint16_t p = 0; p < app.nports; p++) {
 		rte_eth_dev_stop(p);
 		rte_eth_dev_close(p);

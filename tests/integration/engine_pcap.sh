@@ -78,4 +78,10 @@ set +e
   --vdev net_null0 --vdev net_null1 -- --intel "$D/missing.cpsnap" > "$D/err" 2>&1; rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "missing.cpsnap" "$D/err" || fail "missing snapshot: rc=$rc $(cat "$D/err")"
+set +e
+"$B/chokepoint" --no-huge -m 128 --no-pci --no-shconf -l 0-1 --log-level=error \
+  --vdev net_null0 --vdev net_null1 -- --intel "$D/demo.cpsnap" --eve /nonexistent/eve.json \
+  > "$D/err" 2>&1; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "eve.json: No such file" "$D/err" || fail "unwritable --eve: rc=$rc $(cat "$D/err")"
 echo "all good"
