@@ -277,13 +277,14 @@ int main(int argc, char **argv)
 			CP_MAX_PORTS / 2, app.nports);
 		return 2;
 	}
+	if (load_intel(snap) != 0 || setup_workers() != 0 || setup_ports() != 0)
+		return 2;
+	/* Last, so that a failed start leaves no empty alert file behind. */
 	app.eve = strcmp(app.eve_path, "-") == 0 ? stdout : fopen(app.eve_path, "a");
 	if (app.eve == NULL) {
 		fprintf(stderr, "chokepoint: --eve %s: %s\n", app.eve_path, strerror(errno));
 		return 2;
 	}
-	if (load_intel(snap) != 0 || setup_workers() != 0 || setup_ports() != 0)
-		return 2;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	app.tsc_hz = rte_get_tsc_hz();
