@@ -50,7 +50,8 @@ struct match {
 struct cp_inspector {
 	struct pinfo pi[CP_INSPECT_BURST];
 	uint32_t v4addr[MAX_V4];
-	struct klist v4, dom, url, ja3;
+	uint8_t v6addr[MAX_V4][16];
+	struct klist v4, v6, dom, url, ja3;
 	struct match m[MAX_MATCH];
 	unsigned nm;
 	union {                  /* scratch of one parse */
@@ -82,6 +83,7 @@ struct cp_inspector *cp_inspector_new(void)
 	if (in == NULL)
 		return NULL;
 	in->v4.cap = MAX_V4;
+	in->v6.cap = MAX_V4;
 	in->dom.cap = MAX_DOM;
 	in->url.cap = MAX_ONE;
 	in->ja3.cap = MAX_ONE;
@@ -212,15 +214,13 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 						     .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC });
 		}
 	} else if (pi->p.family == 6) {
-		/* IPv6 is rarer: one scalar match each, exact then CIDR. */
-		for (unsigned k = 0; k < 2 && in->nm < MAX_MATCH; k++) {
-			struct cp_match m;
+		for (unsigned k = 0; k < 2 && slot(&in->v6) != NULL; k++) {
 			ind->type = CP_T_IPV6, ind->len = 16, ind->plen = 128, ind->subdomains = 0;
 			memcpy(ind->v, k ? pi->p.dst : pi->p.src, 16);
-			if (cp_store_match(s, ind, &m, 1) == 1)
-				in->m[in->nm++] = (struct match){
-					.ref = m.ref, .table = CP_T_IPV6,
-					.k = { .pkt = (uint16_t)i, .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC } };
+			memcpy(in->v6addr[in->v6.n], ind->v, 16);
+			cp_store_key(s, ind, slot(&in->v6));
+			commit(&in->v6, (struct kref){ .pkt = (uint16_t)i,
+						     .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC });
 		}
 	}
 	/* Names on the wire are ASCII (IDNs travel as punycode); raw UTF-8
@@ -259,14 +259,24 @@ static void lookup(struct cp_inspector *in, const struct cp_store *s, struct kli
 	}
 	/* An exact address's set already holds its covering CIDRs, so only the
 	 * misses ask the CIDR table, in one call. */
-	if (t == CP_T_IPV4) {
+	if (t == CP_T_IPV4 || t == CP_T_IPV6) {
 		uint32_t miss[MAX_V4], res[MAX_V4];
+		uint8_t miss6[MAX_V4][16];
 		uint16_t at[MAX_V4];
 		unsigned k = 0;
-		for (unsigned i = 0; i < l->n; i++)
-			if (l->res[i] == 0)
-				at[k] = (uint16_t)i, miss[k++] = in->v4addr[i];
-		cp_store_lpm4_bulk(s, miss, res, k);
+		for (unsigned i = 0; i < l->n; i++) {
+			if (l->res[i] != 0)
+				continue;
+			at[k] = (uint16_t)i;
+			if (t == CP_T_IPV4)
+				miss[k++] = in->v4addr[i];
+			else
+				memcpy(miss6[k++], in->v6addr[i], 16);
+		}
+		if (t == CP_T_IPV4)
+			cp_store_lpm4_bulk(s, miss, res, k);
+		else
+			cp_store_lpm6_bulk(s, (const uint8_t(*)[16])miss6, res, k);
 		for (unsigned j = 0; j < k; j++)
 			l->res[at[j]] = res[j];
 	}
@@ -311,7 +321,7 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
 
 	if (n > CP_INSPECT_BURST)
 		n = CP_INSPECT_BURST;
-	in->v4.n = in->dom.n = in->url.n = in->ja3.n = 0;
+	in->v4.n = in->v6.n = in->dom.n = in->url.n = in->ja3.n = 0;
 	in->nm = 0;
 	/* Headers of the whole burst first: a NIC (or a ring) hands over
 	 * packets that are not in L1, and parsing one at a time would wait on
@@ -340,6 +350,7 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
 	}
 	cp_store_keys_ipv4(s, in->v4addr, in->v4.key, in->v4.n);
 	lookup(in, s, &in->v4, CP_T_IPV4);
+	lookup(in, s, &in->v6, CP_T_IPV6);
 	lookup(in, s, &in->dom, CP_T_DOMAIN);
 	lookup(in, s, &in->url, CP_T_URL);
 	lookup(in, s, &in->ja3, CP_T_JA3);

@@ -145,6 +145,18 @@ unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs, uin
 	return hits;
 }
 
+unsigned cp_store_lpm6_bulk(const struct cp_store *s, const uint8_t (*addrs)[16],
+			    uint32_t *refs, unsigned n)
+{
+	unsigned hits = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		refs[i] = cp__lpm_lookup(&s->lpm6, addrs[i]);
+		hits += refs[i] != 0;
+	}
+	return hits;
+}
+
 static unsigned match_domain(const struct cp_store *s, const struct cp_ind *ind,
 			     struct cp_match *m, unsigned max)
 {

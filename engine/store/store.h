@@ -87,6 +87,10 @@ unsigned cp_store_lookup_bulk(const struct cp_store *s, enum cp_itype t,
 unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs,
 			    uint32_t *refs, unsigned n);
 
+/* The same for n IPv6 addresses (16 network-order bytes each). */
+unsigned cp_store_lpm6_bulk(const struct cp_store *s, const uint8_t (*addrs)[16],
+			    uint32_t *refs, unsigned n);
+
 /* Everything that matches one canonical value: exact and CIDR for IPs, exact
  * and suffix for domains. Writes up to max matches; returns their count. */
 unsigned cp_store_match(const struct cp_store *s, const struct cp_ind *ind,

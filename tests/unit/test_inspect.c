@@ -53,6 +53,7 @@ static void setup(struct world *w)
 	t_add(w->c, CP_T_URL, "http://web.example/bad/path", drop);
 	t_add(w->c, CP_T_JA3, w->ja3, alert);
 	t_add(w->c, CP_T_IPV6, "2001:db8::/32", alert);
+	t_add(w->c, CP_T_IPV6, "2001:db8::2", drop);
 	t_open(w->c, &w->ts, NULL);
 	w->in = cp_inspector_new();
 	cr_assert_not_null(w->in);
@@ -216,7 +217,12 @@ Test(inspect, anomalies_uninspected_and_bursts)
 	cr_expect_eq(w.st.uninspected, before + 1);
 	f.n = 0;
 	udp6(&f, 60, 1, -1);  /* 2001:db8::1 -> ::2 */
-	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_ALERT);
-	cr_expect_eq(na, 2u, "both IPv6 addresses in the /32");
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP, "the exact destination drops");
+	cr_assert_eq(na, 2u, "both IPv6 addresses match");
+	unsigned d6 = al[0].on == CP_ON_IP_DST ? 0 : 1;
+	const uint32_t *e;
+	cr_expect_eq(cp_ref_action(al[!d6].ref), CP_ACT_ALERT, "the source only by the /32");
+	cr_expect_eq(cp_store_set(w.ts.store, al[d6].ref, &e), 2u,
+		     "the exact address's set holds its covering /32 too");
 	teardown(&w);
 }
