@@ -66,10 +66,24 @@ static int grease(unsigned v)
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
+/* The JA3 text goes to MD5 through a small buffer: values are 1-6 bytes
+ * and an md5_update call for each cost more than the hashing. */
 struct ja3 {
 	struct md5_ctx md5;
 	int first;
+	size_t n;
+	uint8_t buf[256];
 };
+
+static void ja3_bytes(struct ja3 *j, const uint8_t *p, size_t k)
+{
+	if (j->n + k > sizeof(j->buf)) {
+		md5_update(&j->md5, j->n, j->buf);
+		j->n = 0;
+	}
+	memcpy(j->buf + j->n, p, k);
+	j->n += k;
+}
 
 static void ja3_put(struct ja3 *j, unsigned v)
 {
@@ -83,13 +97,13 @@ static void ja3_put(struct ja3 *j, unsigned v)
 	while ((v /= 10) != 0 && d < sizeof(t));
 	while (d > 0)
 		b[k++] = t[--d];
-	md5_update(&j->md5, k, b);
+	ja3_bytes(j, b, k);
 	j->first = 0;
 }
 
 static void ja3_field(struct ja3 *j)
 {
-	md5_update(&j->md5, 1, (const uint8_t *)",");
+	ja3_bytes(j, (const uint8_t *)",", 1);
 	j->first = 1;
 }
 
@@ -161,7 +175,7 @@ static int extensions(struct cur e, struct cp_tls_hello *h, struct ja3 *j)
 static int hello(struct cur b, struct cp_tls_hello *h)
 {
 	struct cur ciphers, exts = { NULL, 0 };
-	struct ja3 j = { .first = 1 };
+	struct ja3 j = { .first = 1, .n = 0 };
 	unsigned version;
 
 	md5_init(&j.md5);
@@ -176,6 +190,7 @@ static int hello(struct cur b, struct cp_tls_hello *h)
 	ja3_field(&j);
 	if (ja3_list(&j, ciphers, 2) != 0 || extensions(exts, h, &j) != 0)
 		return -1;
+	md5_update(&j.md5, j.n, j.buf);
 	md5_digest(&j.md5, sizeof(h->ja3), h->ja3);
 	for (unsigned i = 0; i < 16; i++) {
 		h->ja3_hex[2 * i] = "0123456789abcdef"[h->ja3[i] >> 4];
