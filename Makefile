@@ -29,7 +29,7 @@ else
 OPT      := -O2 -g -DNDEBUG
 endif
 
-PKGS_CP  := libxxhash libidn2 nettle
+PKGS_CP  := libxxhash libidn2 nettle yajl
 CFLAGS_W := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   := -std=gnu11 $(OPT) $(ARCH) $(CFLAGS_W) -MMD -MP -D_GNU_SOURCE \
             -Iengine -Iloaders $(shell pkg-config --cflags $(PKGS_CP))

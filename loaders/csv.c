@@ -248,18 +248,13 @@ static int load(struct cp_load_ctx *ctx)
 {
 	struct csv_state st = { .ctx = ctx };
 	struct csv_parser p;
-	const uint8_t *d;
-	size_t n;
-	int rc = cp_load_map(ctx->feed->path, &d, &n);
+	const uint8_t *d = ctx->data;
+	size_t n = ctx->len;
+	int rc;
 
-	if (rc != 0) {
-		fprintf(ctx->diag->out, "%s: cannot read: %s\n", ctx->feed->path, strerror(-rc));
-		return rc;
-	}
 	if (setup(&st, ctx->feed, &p) != 0) {
 		fprintf(ctx->diag->out, "%s: column options need numbers (or header=yes)\n",
 			ctx->feed->path);
-		cp_load_unmap(d, n);
 		return -EINVAL;
 	}
 	ctx->size = n;
@@ -270,7 +265,6 @@ static int load(struct cp_load_ctx *ctx)
 		rc = st.rc;
 	csv_free(&p);
 	free(st.buf);
-	cp_load_unmap(d, n);
 	return rc;
 }
 

@@ -62,8 +62,16 @@ static void print_summary(const struct cp_compile_opts *o, const struct cp_compi
 	fprintf(stderr, "  merged duplicates: %llu, expired (not compiled): %llu\n",
 		(unsigned long long)st->merged, (unsigned long long)st->expired);
 	fprintf(stderr, "  errors: %llu\n", (unsigned long long)d->errors);
-	for (unsigned i = 0; i < d->nreasons; i++)
-		fprintf(stderr, "    %8llu  %s\n", (unsigned long long)d->count[i], d->reason[i]);
+	for (unsigned i = 0; i < d->err.n; i++)
+		fprintf(stderr, "    %8llu  %s\n", (unsigned long long)d->err.count[i],
+			d->err.reason[i]);
+	if (d->skipped == 0)
+		return;
+	fprintf(stderr, "  skipped (well-formed, not taken): %llu\n",
+		(unsigned long long)d->skipped);
+	for (unsigned i = 0; i < d->skip.n; i++)
+		fprintf(stderr, "    %8llu  %s\n", (unsigned long long)d->skip.count[i],
+			d->skip.reason[i]);
 }
 
 int cp_intel_compile(const struct cp_compile_opts *o)

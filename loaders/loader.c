@@ -11,12 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static const struct cp_loader *const loaders[] = { &cp_loader_plain, &cp_loader_csv };
+/* In probe order: the most particular first, plain (takes anything) last. */
+static const struct cp_loader *const loaders[] = {
+	&cp_loader_zeek, &cp_loader_warninglist, &cp_loader_stix, &cp_loader_misp,
+	&cp_loader_iprep, &cp_loader_csv, &cp_loader_suricata, &cp_loader_plain,
+};
+#define PROBE_MAX (64u << 10)
 /* Keys every format understands. */
 static const char *const common_keys[] = { "type", "action", "feed", "confidence",
 					   "subdomains", NULL };
 
-static const struct cp_loader *find_loader(const char *name, size_t n)
+const struct cp_loader *cp_loader_find(const char *name, size_t n)
 {
 	for (size_t i = 0; i < CP_ARRAY_LEN(loaders); i++)
 		if (strlen(loaders[i]->name) == n && memcmp(loaders[i]->name, name, n) == 0)
@@ -46,6 +51,7 @@ static int apply_common(struct cp_feed *f, const char *k, const char *v, char *e
 	} else if (strcmp(k, "action") == 0 && !(csv && is_number(v))) {
 		if (cp_action_parse(v, &f->action) != 0 && !csv)
 			goto bad;
+		f->action_set = 1;
 	} else if (strcmp(k, "confidence") == 0 && !csv) {
 		if (!is_number(v) || atoi(v) > 100)
 			goto bad;
@@ -82,7 +88,7 @@ int cp_feed_parse(const char *spec, struct cp_feed *f, char *err, size_t errlen)
 	f->type = -1;
 	f->action = CP_ACT_ALERT;
 	f->confidence = -1;
-	if (colon != NULL && (f->fmt = find_loader(spec, (size_t)(colon - spec))) != NULL)
+	if (colon != NULL && (f->fmt = cp_loader_find(spec, (size_t)(colon - spec))) != NULL)
 		spec = colon + 1;
 	if (strlen(spec) >= sizeof(f->spec)) {
 		snprintf(err, errlen, "feed spec too long");
@@ -96,6 +102,7 @@ int cp_feed_parse(const char *spec, struct cp_feed *f, char *err, size_t errlen)
 	}
 	snprintf(f->path, sizeof(f->path), "%s", p);
 	if (f->fmt == NULL) {
+		/* Known before the options are read: CSV's take column numbers. */
 		size_t n = strlen(f->path);
 		if (n > 4 && strcmp(f->path + n - 4, ".csv") == 0)
 			f->fmt = &cp_loader_csv;
@@ -142,12 +149,25 @@ void cp_load_default_meta(const struct cp_load_ctx *ctx, struct cp_meta_in *m)
 				  .feed = ctx->feed->name };
 }
 
-int cp_load_feed(const struct cp_feed *f, struct cp_compiler *comp, struct cp_diag *diag,
-		 const struct cp_load_opts *o)
+const struct cp_loader *cp_loader_detect(const char *path, const uint8_t *head, size_t n)
+{
+	if (n >= 3 && head[0] == 0xef && head[1] == 0xbb && head[2] == 0xbf)
+		head += 3, n -= 3;
+	if (n > PROBE_MAX)
+		n = PROBE_MAX;
+	for (size_t i = 0; i < CP_ARRAY_LEN(loaders); i++)
+		if (loaders[i]->probe != NULL && loaders[i]->probe(path, head, n))
+			return loaders[i];
+	return &cp_loader_plain;
+}
+
+static int load_data(const struct cp_feed *f, const uint8_t *data, size_t n, int mapped,
+		     struct cp_compiler *comp, struct cp_diag *diag, const struct cp_load_opts *o)
 {
 	static const struct cp_load_opts none = { .threads = 1 };
 	uint64_t done = 0;
-	struct cp_load_ctx ctx = { .feed = f, .comp = comp, .diag = diag, .done = &done };
+	struct cp_load_ctx ctx = { .feed = f, .comp = comp, .diag = diag, .done = &done,
+				   .data = data, .len = n, .size = n, .mapped = mapped };
 	struct cp_feed copy = *f;
 	struct cp_meta_in m;
 	int rc;
@@ -158,7 +178,7 @@ int cp_load_feed(const struct cp_feed *f, struct cp_compiler *comp, struct cp_di
 	ctx.progress = o->progress;
 	ctx.progress_arg = o->progress_arg;
 	if (copy.fmt == NULL)
-		copy.fmt = &cp_loader_plain;
+		copy.fmt = cp_loader_detect(copy.path, data, n);
 	ctx.feed = &copy;
 	for (unsigned i = 0; i < copy.nkv; i++) {
 		if (!known_key(copy.fmt, copy.key[i])) {
@@ -173,20 +193,78 @@ int cp_load_feed(const struct cp_feed *f, struct cp_compiler *comp, struct cp_di
 	return copy.fmt->load(&ctx);
 }
 
-static void count_reason(struct cp_diag *d, const char *reason)
+int cp_load_buffer(const struct cp_feed *f, const uint8_t *data, size_t n,
+		   struct cp_compiler *comp, struct cp_diag *diag, const struct cp_load_opts *o)
+{
+	return load_data(f, data, n, 0, comp, diag, o);
+}
+
+int cp_load_feed(const struct cp_feed *f, struct cp_compiler *comp, struct cp_diag *diag,
+		 const struct cp_load_opts *o)
+{
+	const uint8_t *p;
+	size_t n;
+	int rc = cp_load_map(f->path, &p, &n);
+
+	if (rc != 0) {
+		fprintf(diag->out, "%s: cannot read: %s\n", f->path, strerror(-rc));
+		return rc;
+	}
+	rc = load_data(f, p, n, 1, comp, diag, o);
+	cp_load_unmap(p, n);
+	return rc;
+}
+
+uint64_t cp_load_line_at(const struct cp_load_ctx *ctx, struct cp_line_cursor *c, size_t off)
+{
+	if (c->line == 0)
+		c->line = 1, c->off = 0;
+	if (off > ctx->len)
+		off = ctx->len;
+	while (c->off < off) {
+		const uint8_t *nl = memchr(ctx->data + c->off, '\n', off - c->off);
+		if (nl == NULL) {
+			c->off = off;
+			break;
+		}
+		c->line++;
+		c->off = (size_t)(nl - ctx->data) + 1;
+	}
+	return c->line;
+}
+
+static void count_reason(struct cp_reasons *r, const char *reason)
 {
 	unsigned i;
 
-	for (i = 0; i < d->nreasons; i++)
-		if (d->reason[i] == reason || strcmp(d->reason[i], reason) == 0)
+	for (i = 0; i < r->n; i++)
+		if (r->reason[i] == reason || strcmp(r->reason[i], reason) == 0)
 			break;
-	if (i == d->nreasons) {
+	if (i == r->n) {
 		if (i == CP_LOAD_MAX_REASONS)
 			i--;  /* the last slot collects the rarest reasons */
 		else
-			d->reason[d->nreasons++] = reason;
+			r->reason[r->n++] = reason;
 	}
-	d->count[i]++;
+	r->count[i]++;
+}
+
+uint64_t cp_reasons_get(const struct cp_reasons *r, const char *reason)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		if (strcmp(r->reason[i], reason) == 0)
+			return r->count[i];
+	return 0;
+}
+
+void cp_load_skip(struct cp_load_ctx *ctx, const char *reason)
+{
+	if (ctx->lock != NULL)
+		pthread_mutex_lock(ctx->lock);
+	count_reason(&ctx->diag->skip, reason);
+	ctx->diag->skipped++;
+	if (ctx->lock != NULL)
+		pthread_mutex_unlock(ctx->lock);
 }
 
 int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
@@ -197,7 +275,7 @@ int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
 
 	if (ctx->lock != NULL)
 		pthread_mutex_lock(ctx->lock);
-	count_reason(d, reason);
+	count_reason(&d->err, reason);
 	if (++d->errors <= d->max_print) {
 		if (value != NULL)
 			fprintf(d->out, "%s:%llu: %s: '%.*s'\n", ctx->feed->path,
@@ -214,6 +292,63 @@ int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
 	return rc;
 }
 
+static size_t put_str(char *k, size_t at, size_t cap, const char *s)
+{
+	size_t n = s ? strlen(s) + 1 : 0;
+
+	if (at + n + 1 > cap)
+		return cap + 1;
+	if (s != NULL)
+		memcpy(k + at, s, n);
+	k[at + n] = s ? 1 : 0;  /* tells NULL from "" */
+	return at + n + 1;
+}
+
+int cp_load_meta(struct cp_load_ctx *ctx, struct cp_meta_cache *mc, uint64_t line,
+		 const struct cp_meta_in *m, uint32_t *mid)
+{
+	char k[sizeof(mc->key)];
+	size_t n = 0;
+	int rc;
+
+	memcpy(k, &m->action, sizeof(m->action));
+	memcpy(k + sizeof(m->action), &m->confidence, sizeof(m->confidence));
+	memcpy(k + 8, &m->valid_until, 8);
+	n = put_str(k, 16, sizeof(k), m->feed);
+	n = n <= sizeof(k) ? put_str(k, n, sizeof(k), m->id) : n;
+	n = n <= sizeof(k) ? put_str(k, n, sizeof(k), m->tags) : n;
+	if (mc->valid && n == mc->len && memcmp(k, mc->key, n) == 0) {
+		*mid = mc->mid;
+		return 0;
+	}
+	if (ctx->lock != NULL)
+		return -EINVAL;  /* interning would race the other threads' reads */
+	if ((rc = cp_compiler_meta(ctx->comp, m, mid)) != 0)
+		return cp_load_error(ctx, line, rc == -E2BIG ? "too many distinct metadata records"
+							     : "out of memory", NULL, 0) ?: 1;
+	mc->valid = n <= sizeof(k);
+	if (mc->valid) {
+		memcpy(mc->key, k, n);
+		mc->len = n;
+		mc->mid = *mid;
+	}
+	return 0;
+}
+
+int cp_load_emit_ind(struct cp_load_ctx *ctx, struct cp_ind *ind, uint32_t mid)
+{
+	int rc;
+
+	if (ind->type == CP_T_DOMAIN && ctx->feed->subdomains)
+		ind->subdomains = 1;
+	rc = ctx->shard ? cp_compiler_shard_add(ctx->shard, ind, mid)
+			: cp_compiler_add(ctx->comp, ind, mid);
+	if (rc < 0)
+		return rc;
+	ctx->emitted += rc == 0;
+	return 0;
+}
+
 int cp_load_emit(struct cp_load_ctx *ctx, uint64_t line, int t, const char *s, size_t n,
 		 const struct cp_meta_in *meta)
 {
@@ -225,19 +360,12 @@ int cp_load_emit(struct cp_load_ctx *ctx, uint64_t line, int t, const char *s, s
 	rc = t < 0 ? cp_norm_auto(s, n, &ind, &why) : cp_norm((enum cp_itype)t, s, n, &ind, &why);
 	if (rc != 0)
 		return cp_load_error(ctx, line, why, s, n);
-	if (ind.type == CP_T_DOMAIN && ctx->feed->subdomains)
-		ind.subdomains = 1;
 	if (meta != NULL && ctx->lock != NULL)
 		return -EINVAL;  /* interning would race the other threads' reads */
 	if (meta != NULL && (rc = cp_compiler_meta(ctx->comp, meta, &mid)) != 0)
 		return cp_load_error(ctx, line, rc == -E2BIG ? "too many distinct metadata records"
 							     : "out of memory", NULL, 0);
-	rc = ctx->shard ? cp_compiler_shard_add(ctx->shard, &ind, mid)
-			: cp_compiler_add(ctx->comp, &ind, mid);
-	if (rc < 0)
-		return rc;
-	ctx->emitted += rc == 0;
-	return 0;
+	return cp_load_emit_ind(ctx, &ind, mid);
 }
 
 void cp_load_progress(struct cp_load_ctx *ctx, uint64_t bytes)
@@ -246,6 +374,40 @@ void cp_load_progress(struct cp_load_ctx *ctx, uint64_t bytes)
 
 	if (ctx->progress != NULL)
 		ctx->progress(ctx->progress_arg, d, ctx->size);
+}
+
+int cp_load_lines(struct cp_load_ctx *ctx, const uint8_t *p, size_t begin, size_t end,
+		  uint64_t line, cp_line_fn fn, void *arg)
+{
+	size_t off = begin, told = begin;
+	int rc = 0;
+
+	for (; off < end && rc == 0; line++) {
+		const uint8_t *nl = memchr(p + off, '\n', end - off);
+		size_t len = nl ? (size_t)(nl - (p + off)) : end - off;
+		const char *s = (const char *)p + off;
+
+		off = nl ? off + len + 1 : end;
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+		if (memchr(s, '\0', len) != NULL)
+			rc = cp_load_error(ctx, line, "NUL byte in line", NULL, 0);
+		else
+			rc = fn(ctx, line, s, len, arg);
+		if ((line & 0xfffff) == 0) {
+			cp_load_progress(ctx, off - told);
+			told = off;
+		}
+	}
+	cp_load_progress(ctx, end - told);
+	return rc;
+}
+
+size_t cp_load_bom(const struct cp_load_ctx *ctx)
+{
+	const uint8_t *p = ctx->data;
+
+	return ctx->len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
 }
 
 /* Below this a thread costs more to start and merge than it saves. */

@@ -57,12 +57,10 @@ static int hosts_line(struct cp_load_ctx *ctx, uint64_t line, const char *s, siz
 	return rc;
 }
 
-static int one_line(struct cp_load_ctx *ctx, uint64_t line, const char *s, size_t n)
+static int one_line(struct cp_load_ctx *ctx, uint64_t line, const char *s, size_t n,
+		    void *arg)
 {
-	if (n > 0 && s[n - 1] == '\r')
-		n--;
-	if (memchr(s, '\0', n) != NULL)
-		return cp_load_error(ctx, line, "NUL byte in line", NULL, 0);
+	(void)arg;
 	trim(&s, &n);
 	if (n == 0 || s[0] == '#')
 		return 0;
@@ -82,40 +80,15 @@ static int one_line(struct cp_load_ctx *ctx, uint64_t line, const char *s, size_
 static int lines(struct cp_load_ctx *ctx, const uint8_t *p, size_t begin, size_t end,
 		 uint64_t line)
 {
-	size_t off = begin, told = begin;
-	int rc = 0;
-
-	for (; off < end && rc == 0; line++) {
-		const uint8_t *nl = memchr(p + off, '\n', end - off);
-		size_t len = nl ? (size_t)(nl - (p + off)) : end - off;
-
-		rc = one_line(ctx, line, (const char *)p + off, len);
-		off = nl ? off + len + 1 : end;
-		if ((line & 0xfffff) == 0) {
-			cp_load_progress(ctx, off - told);
-			told = off;
-		}
-	}
-	cp_load_progress(ctx, end - told);
-	return rc;
+	return cp_load_lines(ctx, p, begin, end, line, one_line, NULL);
 }
 
 static int load(struct cp_load_ctx *ctx)
 {
-	const uint8_t *p;
-	size_t n, off = 0;
-	int rc = cp_load_map(ctx->feed->path, &p, &n);
+	size_t off = cp_load_bom(ctx);
 
-	if (rc != 0) {
-		fprintf(ctx->diag->out, "%s: cannot read: %s\n", ctx->feed->path, strerror(-rc));
-		return rc;
-	}
-	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
-		off = 3;
-	ctx->size = n - off;
-	rc = cp_load_split(ctx, p, off, n, lines);
-	cp_load_unmap(p, n);
-	return rc;
+	ctx->size = ctx->len - off;
+	return cp_load_split(ctx, ctx->data, off, ctx->len, lines);
 }
 
 static int probe(const char *path, const uint8_t *head, size_t n)

@@ -39,10 +39,7 @@ static void load(struct run *r, const char *spec)
 
 static uint64_t reason_count(const struct run *r, const char *reason)
 {
-	for (unsigned i = 0; i < r->diag.nreasons; i++)
-		if (strcmp(r->diag.reason[i], reason) == 0)
-			return r->diag.count[i];
-	return 0;
+	return cp_reasons_get(&r->diag.err, reason);
 }
 
 static void done(struct run *r)
