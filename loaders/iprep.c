@@ -121,8 +121,7 @@ static int rep_line(struct cp_load_ctx *ctx, uint64_t line, const char *s, size_
 		return cp_load_error(ctx, line, "score is not a number 0..127", f[2], fl[2]);
 	if (r->have_cats && r->name[cat][0] == '\0')
 		return cp_load_error(ctx, line, "category not in the categories file", f[1], fl[1]);
-	rc = memchr(f[0], ':', fl[0]) ? cp_norm(CP_T_IPV6, f[0], fl[0], &ind, &why)
-				      : cp_norm(CP_T_IPV4, f[0], fl[0], &ind, &why);
+	rc = cp_norm(CP_T_IPV4, f[0], fl[0], &ind, &why);  /* v4 or v6 */
 	if (rc != 0)
 		return cp_load_error(ctx, line, why, f[0], fl[0]);
 	if (score < r->min_score) {

@@ -218,7 +218,7 @@ int cp_load_feed(const struct cp_feed *f, struct cp_compiler *comp, struct cp_di
 uint64_t cp_load_line_at(const struct cp_load_ctx *ctx, struct cp_line_cursor *c, size_t off)
 {
 	if (c->line == 0)
-		c->line = 1, c->off = 0;
+		*c = (struct cp_line_cursor){ .line = 1 };
 	if (off > ctx->len)
 		off = ctx->len;
 	while (c->off < off) {
@@ -228,7 +228,7 @@ uint64_t cp_load_line_at(const struct cp_load_ctx *ctx, struct cp_line_cursor *c
 			break;
 		}
 		c->line++;
-		c->off = (size_t)(nl - ctx->data) + 1;
+		c->off = c->bol = (size_t)(nl - ctx->data) + 1;
 	}
 	return c->line;
 }

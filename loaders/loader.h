@@ -149,7 +149,8 @@ int cp_load_emit(struct cp_load_ctx *ctx, uint64_t line, int t, const char *s, s
 /* The 1-based line of byte off of the feed, counting forward from a
  * cursor: calls must come in increasing off order for O(n) in all. */
 struct cp_line_cursor {
-	size_t off;
+	size_t off;              /* counted up to here */
+	size_t bol;              /* where the line of off begins */
 	uint64_t line;
 };
 uint64_t cp_load_line_at(const struct cp_load_ctx *ctx, struct cp_line_cursor *c, size_t off);

@@ -132,9 +132,8 @@ static int emit(struct misp *m, int type, const char *v, size_t n, uint32_t mid)
 {
 	struct cp_ind ind;
 	const char *why = NULL;
-	int rc = type >= 0 ? cp_norm((enum cp_itype)type, v, n, &ind, &why)
-			   : memchr(v, ':', n) ? cp_norm(CP_T_IPV6, v, n, &ind, &why)
-					       : cp_norm(CP_T_IPV4, v, n, &ind, &why);
+	/* cp_norm's ipv4 takes either family, as MISP's ip types do. */
+	int rc = cp_norm(type >= 0 ? (enum cp_itype)type : CP_T_IPV4, v, n, &ind, &why);
 
 	if (rc != 0)
 		return cp_load_error(m->ctx, m->line, why, v, n);

@@ -120,11 +120,9 @@ static int norm_typed(enum dstype t, const char *s, size_t n, struct cp_ind *ind
 	case DS_SHA256:
 		return cp_norm(CP_T_SHA256, s, n, ind, why);
 	case DS_IPV4:
-		return cp_norm(CP_T_IPV4, s, n, ind, why);
+		return cp_norm_ipv4(s, n, ind, why);  /* Suricata's ipv4 sets hold no v6 */
 	default:
-		if (memchr(s, ':', n) != NULL)
-			return cp_norm(CP_T_IPV6, s, n, ind, why);
-		return cp_norm(CP_T_IPV4, s, n, ind, why);
+		return cp_norm(CP_T_IPV4, s, n, ind, why);  /* either family */
 	}
 }
 
@@ -201,11 +199,11 @@ static int load(struct cp_load_ctx *ctx)
 }
 
 /* Lines of base64 or hex (optionally ",N"), at least one of which is not
- * hex or has a reputation: a string dataset or a datarep file. Other
- * datasets read the same as plain ones. */
+ * hex or has a reputation, and fewer than half of them bad: a string
+ * dataset or a datarep file. Other datasets read the same as plain ones. */
 static int probe(const char *path, const uint8_t *head, size_t n)
 {
-	size_t i = 0, lines = 0, b64 = 0;
+	size_t i = 0, lines = 0, b64 = 0, bad = 0;
 
 	(void)path;
 	while (i < n && lines < 32) {
@@ -221,13 +219,15 @@ static int probe(const char *path, const uint8_t *head, size_t n)
 		if (len > 0 && s[0] != '#') {
 			if (v == 0 || v % 4 != 0 ||
 			    (v < len && (s[v] != ',' || !all_digits(s + v + 1, len - v - 1))))
-				return 0;
-			b64 += !is_hex(s, v) || v < len;  /* base64, or datarep's ",N" */
+				bad++;
+			else
+				b64 += !is_hex(s, v) || v < len;  /* base64, or datarep's ",N" */
 			lines++;
 		}
 		i = nl ? (size_t)(nl - head) + 1 : n;
 	}
-	return lines > 0 && b64 > 0;
+	/* A bad line or two is the feed's error to report, not another format. */
+	return b64 > 0 && bad * 2 < lines;
 }
 
 const struct cp_loader cp_loader_suricata = { .name = "suricata", .keys = keys,

@@ -81,8 +81,7 @@ static int on_scalar(void *arg, struct jf *j, enum jf_kind k, const char *v, siz
 	struct cp_ind ind;
 	const char *why = NULL;
 	int rc = w->type == W_HOSTNAME ? cp_norm(CP_T_DOMAIN, v, n, &ind, &why)
-		 : w->type == W_CIDR   ? cp_norm(memchr(v, ':', n) ? CP_T_IPV6 : CP_T_IPV4, v, n,
-						 &ind, &why)
+		 : w->type == W_CIDR   ? cp_norm(CP_T_IPV4, v, n, &ind, &why)  /* v4 or v6 */
 				       : cp_norm_auto(v, n, &ind, &why);
 	if (rc != 0)
 		return cp_load_error(w->ctx, jf_line(j), why, v, n);

@@ -1,67 +1,9 @@
 /* Plain and CSV loaders: accepted syntax, and every bad line reported as
  * FILE:LINE: reason and counted per reason; --max-errors writes nothing. */
-#include "helpers.h"
-#include "intel_cmd.h"
-#include "loader.h"
+#include "loadrun.h"
 
 #include <errno.h>
 #include <sys/stat.h>
-
-struct run {
-	struct cp_compiler *c;
-	struct cp_diag diag;
-	char log[128];
-	char *text;
-	int rc;
-};
-
-static void load_opts(struct run *r, const char *spec, const struct cp_load_opts *o)
-{
-	struct cp_feed f;
-	char err[256];
-
-	t_tmpname(r->log, sizeof(r->log), "log");
-	r->c = cp_compiler_new(1);
-	r->diag = (struct cp_diag){ .out = fopen(r->log, "w+"), .max_errors = UINT64_MAX,
-				    .max_print = 100 };
-	cr_assert_eq(cp_feed_parse(spec, &f, err, sizeof(err)), 0, "%s", err);
-	r->rc = cp_load_feed(&f, r->c, &r->diag, o);
-	fclose(r->diag.out);
-	size_t n;
-	r->text = t_read_file(r->log, &n);
-	unlink(r->log);
-}
-
-static void load(struct run *r, const char *spec)
-{
-	load_opts(r, spec, NULL);
-}
-
-static uint64_t reason_count(const struct run *r, const char *reason)
-{
-	return cp_reasons_get(&r->diag.err, reason);
-}
-
-static void done(struct run *r)
-{
-	cp_compiler_free(r->c);
-	free(r->text);
-}
-
-static enum cp_action best(struct t_store *ts, enum cp_itype t, const char *v)
-{
-	struct cp_match m[16];
-	struct cp_ind q;
-	const char *why;
-	enum cp_action b = CP_ACT_NONE;
-
-	cr_assert_eq(cp_norm(t, v, strlen(v), &q, &why), 0);
-	unsigned k = cp_store_match(ts->store, &q, m, 16);
-	for (unsigned i = 0; i < k; i++)
-		if (cp_ref_action(m[i].ref) > b)
-			b = cp_ref_action(m[i].ref);
-	return b;
-}
 
 Test(loaders, invalid_arguments)
 {
