@@ -46,15 +46,25 @@ LOADER_SRC  := $(filter-out loaders/intel_main.c,$(wildcard loaders/*.c))
 BENCH_SRC   := $(wildcard bench/*.c)
 APP_SRC     := $(wildcard engine/app/*.c)
 TEST_SRC    := $(wildcard tests/unit/test_*.c)
-FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
-# What the fuzz targets link, built apart with the sanitizers.
-FUZZ_LIB    := $(wildcard engine/common/*.c engine/indicator/*.c engine/parse/*.c)
+FUZZ_SRC    := $(filter-out tests/fuzz/fuzz_feed.c,$(wildcard tests/fuzz/fuzz_*.c))
+# One feed fuzzer per format, all from tests/fuzz/fuzz_feed.c.
+FEED_FORMATS := plain csv zeek suricata iprep stix misp warninglist
+# What the fuzz targets link, built apart with the sanitizers into one
+# archive, so each target pulls in only what it calls.
+FUZZ_LIB_SRC := $(wildcard engine/common/*.c engine/indicator/*.c engine/parse/*.c \
+                           engine/store/*.c engine/snapshot/*.c) \
+                $(filter-out loaders/intel_cmd.c,$(LOADER_SRC))
+FUZZ_CC     := clang -std=gnu11 -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+               -fno-sanitize-recover=all $(CFLAGS_W) -D_GNU_SOURCE -Iengine -Iloaders \
+               $(shell pkg-config --cflags $(PKGS_CP))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIBCP   := $(B)/libchokepoint.a
 BINS    := $(B)/chokepoint $(B)/chokepoint-intel $(B)/chokepoint-bench $(B)/tools/mkpcap
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
-FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC)) \
+           $(patsubst %,$(B)/fuzz/fuzz_feed_%,$(FEED_FORMATS))
+LIBFUZZ := $(B)/fuzz/libcp-fuzz.a
 
 .PHONY: all test unit integration run bench clean fuzz
 .SECONDARY:
@@ -94,12 +104,23 @@ $(B)/tools/mkpcap: tests/tools/mkpcap.c tests/unit/frames.h
 	$(CC) $(CFLAGS) $< -o $@ -lpcap
 
 # libFuzzer targets: clang, with AddressSanitizer and UBSan.
-$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+$(B)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  $(CFLAGS_W) -D_GNU_SOURCE -Iengine $< $(FUZZ_LIB) -o $@ $(LIBS_CP)
+	$(FUZZ_CC) -MMD -MP -c $< -o $@
 
+$(LIBFUZZ): $(patsubst %.c,$(B)/fuzzobj/%.o,$(FUZZ_LIB_SRC))
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(B)/fuzz/fuzz_feed_%: tests/fuzz/fuzz_feed.c $(LIBFUZZ)
+	$(FUZZ_CC) -fsanitize=fuzzer -DFEED_FORMAT='"$*"' $< $(LIBFUZZ) -o $@ $(LIBS_CP)
+
+$(B)/fuzz/%: tests/fuzz/%.c $(LIBFUZZ)
+	$(FUZZ_CC) -fsanitize=fuzzer $< $(LIBFUZZ) -o $@ $(LIBS_CP)
+
+# make fuzz FUZZ_SECONDS=N: every target for N seconds (default 300).
 fuzz: $(FUZZERS)
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} BUILD=$(B) tests/integration/fuzz.sh
 
 test: all $(TESTS) $(FUZZERS)
 	@scripts/run-tests $(B) $(TESTS)
@@ -116,4 +137,4 @@ bench: all
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/fuzzobj -name '*.d' 2>/dev/null)

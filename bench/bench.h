@@ -23,8 +23,16 @@ void gen_cidr4(uint64_t seed, uint64_t i, struct cp_ind *ind);
 void gen_domain(uint64_t seed, uint64_t i, struct cp_ind *ind);
 void gen_url(uint64_t seed, uint64_t i, struct cp_ind *ind);
 void gen_hash(uint64_t seed, uint64_t i, enum cp_itype t, struct cp_ind *ind);
+/* Index i of a mix: "ip", "dom", "half" or "all" (every type, in the
+ * proportions of public feeds). */
+void gen_mixed(uint64_t seed, uint64_t i, const char *mix, struct cp_ind *ind);
 /* A realistic mix, as feed text, one indicator per line, to f. */
 int gen_feed(FILE *f, uint64_t seed, uint64_t count, const char *mix);
+/* The same stream as a feed of format fmt (plain, csv, zeek, suricata,
+ * iprep (addresses only), stix (no JA3), misp, warninglist); distinct > 0
+ * repeats the first distinct records (ids included) to make count. */
+int gen_feed_format(FILE *f, uint64_t seed, uint64_t count, uint64_t distinct, const char *mix,
+		    const char *fmt);
 
 struct cp_snap;
 struct cp_store;

@@ -54,7 +54,8 @@ static void usage(void)
 		"usage: chokepoint-bench lookup  [--count N] [--queries N] [--json] [--no-rte-hash]\n"
 		"                                [--filter auto|yes|no] [--dir D] [--seed S]\n"
 		"       chokepoint-bench compile [--count N] [--mix all|half|ip|dom] [--json] [--dir D]\n"
-		"       chokepoint-bench gen     --count N [--seed S] [--mix M] > feed.txt\n"
+		"                                [--format all|plain|csv|zeek|suricata|iprep|stix|misp|warninglist]\n"
+		"       chokepoint-bench gen     --count N [--seed S] [--mix M] [--format F] [--distinct N] > feed\n"
 		"       chokepoint-bench pipeline [--count N] [--packets N] [--mix 64|imix|dns|tls]\n"
 		"                                 [--json] [--dir D]\n"
 		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n");

@@ -137,7 +137,7 @@ void gen_hash(uint64_t seed, uint64_t i, enum cp_itype t, struct cp_ind *ind)
 
 /* mix: "ip" (IPv4 only), "dom" (domains only), "half" (half IPv4, half
  * domains) or "all" (every type, in proportions seen in public feeds). */
-static void gen_mixed(uint64_t seed, uint64_t i, const char *mix, struct cp_ind *ind)
+void gen_mixed(uint64_t seed, uint64_t i, const char *mix, struct cp_ind *ind)
 {
 	uint64_t r = rnd(seed, i, 9) % 100;
 

@@ -56,22 +56,10 @@ static int str_eq(const void *ctx, uint32_t h, const void *key)
 	return strcmp(c->strs + h, key) == 0;
 }
 
-static uint64_t str_rehash(const void *ctx, uint32_t h)
-{
-	const struct cp_compiler *c = ctx;
-	return XXH3_64bits(c->strs + h, strlen(c->strs + h));
-}
-
 static int meta_eq(const void *ctx, uint32_t h, const void *key)
 {
 	const struct cp_compiler *c = ctx;
 	return memcmp(&c->meta[h - 1], key, sizeof(struct cp_meta_rec)) == 0;
-}
-
-static uint64_t meta_rehash(const void *ctx, uint32_t h)
-{
-	const struct cp_compiler *c = ctx;
-	return XXH3_64bits(&c->meta[h - 1], sizeof(struct cp_meta_rec));
 }
 
 struct cp_compiler *cp_compiler_new(uint64_t seed)
@@ -86,10 +74,10 @@ struct cp_compiler *cp_compiler_new(uint64_t seed)
 	c->filter = CP_FILTER_AUTO;
 	c->now = (int64_t)time(NULL);
 	c->strs_cap = 4096;
-	c->strs = calloc(1, c->strs_cap);
+	c->strs = cp_mem_alloc(c->strs_cap);
 	c->strs_n = 1;  /* offset 0 is the empty string: "unset" */
-	if (c->strs == NULL || cp_intern_init(&c->strix, str_eq, str_rehash, c) != 0 ||
-	    cp_intern_init(&c->metaix, meta_eq, meta_rehash, c) != 0) {
+	if (c->strs == NULL || cp_intern_init(&c->strix, str_eq, c) != 0 ||
+	    cp_intern_init(&c->metaix, meta_eq, c) != 0) {
 		cp_compiler_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -113,9 +101,9 @@ void cp_compiler_free(struct cp_compiler *c)
 	cp_setb_free(c->setb);
 	cp_intern_fini(&c->strix);
 	cp_intern_fini(&c->metaix);
-	free(c->strs);
-	free(c->meta);
-	free(c->meta_uses);
+	cp_mem_free(c->strs, c->strs_cap);
+	cp_mem_free(c->meta, c->meta_cap * sizeof(*c->meta));
+	cp_mem_free(c->meta_uses, c->meta_cap * sizeof(*c->meta_uses));
 	free(c->feeds);
 	free(c->ents);
 	free(c);
@@ -154,7 +142,8 @@ static int intern_str(struct cp_compiler *c, const char *s, uint32_t *off)
 		return 0;
 	}
 	n = strlen(s);
-	h = cp_intern_find(&c->strix, XXH3_64bits(s, n), s, &slot);
+	uint64_t hash = XXH3_64bits(s, n);
+	h = cp_intern_find(&c->strix, hash, s, &slot);
 	if (h != 0) {
 		*off = h;
 		return 0;
@@ -162,7 +151,7 @@ static int intern_str(struct cp_compiler *c, const char *s, uint32_t *off)
 	if (c->strs_n + n + 1 > UINT32_MAX)
 		return -E2BIG;
 	while (c->strs_n + n + 1 > c->strs_cap) {
-		char *p = realloc(c->strs, c->strs_cap * 2);
+		char *p = cp_mem_grow(c->strs, c->strs_cap, c->strs_cap * 2);
 		if (p == NULL)
 			return -ENOMEM;
 		c->strs = p;
@@ -171,7 +160,7 @@ static int intern_str(struct cp_compiler *c, const char *s, uint32_t *off)
 	*off = (uint32_t)c->strs_n;
 	memcpy(c->strs + c->strs_n, s, n + 1);
 	c->strs_n += n + 1;
-	return cp_intern_put(&c->strix, slot, *off);
+	return cp_intern_put(&c->strix, slot, hash, *off);
 }
 
 int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t *id)
@@ -187,7 +176,8 @@ int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t
 	if ((rc = intern_str(c, m->feed, &r.feed)) != 0 || (rc = intern_str(c, m->id, &r.id)) != 0 ||
 	    (rc = intern_str(c, m->tags, &r.tags)) != 0)
 		return rc;
-	uint32_t h = cp_intern_find(&c->metaix, XXH3_64bits(&r, sizeof(r)), &r, &slot);
+	uint64_t hash = XXH3_64bits(&r, sizeof(r));
+	uint32_t h = cp_intern_find(&c->metaix, hash, &r, &slot);
 	if (h != 0) {
 		*id = h - 1;
 		return 0;
@@ -195,21 +185,28 @@ int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t
 	if (c->nmeta == META_MAX)
 		return -E2BIG;
 	if (c->nmeta == c->meta_cap) {
-		size_t cap = c->meta_cap ? c->meta_cap * 2 : 64;
-		struct cp_meta_rec *p = realloc(c->meta, cap * sizeof(*p));
-		uint64_t *u = realloc(c->meta_uses, cap * sizeof(*u));
-		if (p != NULL)
-			c->meta = p;
-		if (u != NULL)
-			c->meta_uses = u;
-		if (p == NULL || u == NULL)
+		/* Pages move, not bytes: STIX and MISP give most indicators a
+		 * record of their own (their ids), so this grows to millions. */
+		size_t cap = c->meta_cap ? c->meta_cap * 2 : 1024;
+		struct cp_meta_rec *p = cp_mem_grow(c->meta, c->meta_cap * sizeof(*p),
+						    cap * sizeof(*p));
+		if (p == NULL)
 			return -ENOMEM;
+		uint64_t *u = cp_mem_grow(c->meta_uses, c->meta_cap * sizeof(*u), cap * sizeof(*u));
+		if (u == NULL) {
+			/* Back to the size meta_cap says, so the free is exact;
+			 * shrinking in place does not fail. */
+			c->meta = cp_mem_grow(p, cap * sizeof(*p), c->meta_cap * sizeof(*p));
+			return -ENOMEM;
+		}
+		c->meta = p;
+		c->meta_uses = u;
 		c->meta_cap = cap;
 	}
 	c->meta[c->nmeta] = r;
 	c->meta_uses[c->nmeta] = 0;
 	*id = (uint32_t)c->nmeta++;
-	return cp_intern_put(&c->metaix, slot, *id + 1);
+	return cp_intern_put(&c->metaix, slot, hash, *id + 1);
 }
 
 static int expired(const struct cp_compiler *c, uint32_t meta)

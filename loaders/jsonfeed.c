@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <yajl/yajl_parse.h>
 
 /* 64 KiB chunks keep yajl's work in L2; pages behind the parser are
@@ -73,7 +72,7 @@ static void mark(struct jf *j, const void *p)
 {
 	const uint8_t *u = p;
 
-	if (u >= j->chunk && u < j->chunk + j->chunk_len)
+	if (j->chunk != NULL && u >= j->chunk && u < j->chunk + j->chunk_len)
 		j->pos = j->chunk_off + (size_t)(u - j->chunk);
 }
 
@@ -283,11 +282,9 @@ int jf_run(struct cp_load_ctx *ctx, const struct jf_handlers *h, void *st)
 		else
 			off += n;
 		cp_load_progress(ctx, n);
-		if (ctx->mapped && off - dropped >= JF_DROP) {
-			size_t to = off & ~(size_t)4095;
-			uintptr_t base = (uintptr_t)ctx->data;
-			madvise((void *)(base + dropped), to - dropped, MADV_DONTNEED);
-			dropped = to;
+		if (off - dropped >= JF_DROP) {
+			cp_load_drop(ctx, dropped, off);
+			dropped = off;
 		}
 	}
 	if (s == yajl_status_ok && j->fatal == NULL) {

@@ -376,10 +376,14 @@ void cp_load_progress(struct cp_load_ctx *ctx, uint64_t bytes)
 		ctx->progress(ctx->progress_arg, d, ctx->size);
 }
 
+/* Pages behind a loader are dropped every 16 MiB: a 2 GB feed then maps
+ * at most that much at a time. */
+#define DROP_EVERY (16u << 20)
+
 int cp_load_lines(struct cp_load_ctx *ctx, const uint8_t *p, size_t begin, size_t end,
 		  uint64_t line, cp_line_fn fn, void *arg)
 {
-	size_t off = begin, told = begin;
+	size_t off = begin, told = begin, dropped = begin;
 	int rc = 0;
 
 	for (; off < end && rc == 0; line++) {
@@ -398,9 +402,21 @@ int cp_load_lines(struct cp_load_ctx *ctx, const uint8_t *p, size_t begin, size_
 			cp_load_progress(ctx, off - told);
 			told = off;
 		}
+		if (off - dropped >= DROP_EVERY && p == ctx->data) {
+			cp_load_drop(ctx, dropped, off);
+			dropped = off;
+		}
 	}
 	cp_load_progress(ctx, end - told);
 	return rc;
+}
+
+void cp_load_drop(const struct cp_load_ctx *ctx, size_t from, size_t to)
+{
+	size_t a = (from + 4095) & ~(size_t)4095, b = to & ~(size_t)4095;
+
+	if (ctx->mapped && b > a)
+		madvise((void *)((uintptr_t)ctx->data + a), b - a, MADV_DONTNEED);
 }
 
 size_t cp_load_bom(const struct cp_load_ctx *ctx)

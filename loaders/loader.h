@@ -137,6 +137,10 @@ typedef int (*cp_line_fn)(struct cp_load_ctx *ctx, uint64_t line, const char *s,
 			  void *arg);
 int cp_load_lines(struct cp_load_ctx *ctx, const uint8_t *p, size_t begin, size_t end,
 		  uint64_t line, cp_line_fn fn, void *arg);
+/* Drops the mapped pages wholly inside [from, to) of a mapped feed, so
+ * RSS does not grow with the feed's size (they refault if read again).
+ * Does nothing for a feed in memory. */
+void cp_load_drop(const struct cp_load_ctx *ctx, size_t from, size_t to);
 /* Bytes of UTF-8 BOM at the start of the feed: 0 or 3. */
 size_t cp_load_bom(const struct cp_load_ctx *ctx);
 /* For loaders: bytes more of the feed parsed; reports progress. */

@@ -60,18 +60,26 @@ static int hosts_line(struct cp_load_ctx *ctx, uint64_t line, const char *s, siz
 static int one_line(struct cp_load_ctx *ctx, uint64_t line, const char *s, size_t n,
 		    void *arg)
 {
+	size_t i = 0;
+
 	(void)arg;
+	/* Most lines are one bare value: find the first blank in one pass,
+	 * and only then look for comments and hosts-file fields. */
+	while (i < n && !is_space(s[i]))
+		i++;
+	if (i == n)
+		return n == 0 || s[0] == '#' ? 0 : cp_load_emit(ctx, line, ctx->feed->type, s, n, NULL);
 	trim(&s, &n);
 	if (n == 0 || s[0] == '#')
 		return 0;
-	for (size_t i = 1; i < n; i++) {
+	for (i = 1; i < n; i++) {
 		if (s[i] == '#' && is_space(s[i - 1])) {
 			n = i;
 			trim(&s, &n);
 			break;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		if (is_space(s[i]))
 			return hosts_line(ctx, line, s, n);
 	return cp_load_emit(ctx, line, ctx->feed->type, s, n, NULL);

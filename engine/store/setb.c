@@ -21,7 +21,6 @@ struct cp_setb {
 };
 
 static int set_eq(const void *ctx, uint32_t ref, const void *key);
-static uint64_t set_rehash(const void *ctx, uint32_t ref);
 
 struct cp_setb *cp_setb_new(const struct cp_meta_rec *meta, size_t nmeta)
 {
@@ -33,7 +32,7 @@ struct cp_setb *cp_setb_new(const struct cp_meta_rec *meta, size_t nmeta)
 	b->nmeta = nmeta;
 	b->cap = 1024;
 	b->data = malloc(b->cap * 4);
-	if (b->data == NULL || cp_intern_init(&b->ix, set_eq, set_rehash, b) != 0) {
+	if (b->data == NULL || cp_intern_init(&b->ix, set_eq, b) != 0) {
 		cp_setb_free(b);
 		errno = ENOMEM;
 		return NULL;
@@ -99,14 +98,6 @@ static int set_eq(const void *ctx, uint32_t ref, const void *key)
 	return cp_setb_get(ctx, ref, &e) == k->n && memcmp(e, k->ents, (size_t)k->n * 4) == 0;
 }
 
-static uint64_t set_rehash(const void *ctx, uint32_t ref)
-{
-	const uint32_t *e;
-	unsigned n = cp_setb_get(ctx, ref, &e);
-
-	return set_hash(e, n);
-}
-
 static uint32_t append(struct cp_setb *b, const uint32_t *ents, unsigned n)
 {
 	unsigned act = 0;
@@ -156,13 +147,14 @@ uint32_t cp_setb_intern(struct cp_setb *b, uint32_t *ents, unsigned n)
 			ents[m++] = ents[i];
 	struct set_key key = { ents, m };
 	size_t slot;
-	uint32_t ref = cp_intern_find(&b->ix, set_hash(ents, m), &key, &slot);
+	uint64_t hash = set_hash(ents, m);
+	uint32_t ref = cp_intern_find(&b->ix, hash, &key, &slot);
 
 	if (ref == 0) {
 		ref = append(b, ents, m);
 		if (ref == 0)
 			return 0;
-		if (cp_intern_put(&b->ix, slot, ref) != 0) {
+		if (cp_intern_put(&b->ix, slot, hash, ref) != 0) {
 			errno = ENOMEM;
 			return 0;
 		}

@@ -5,7 +5,7 @@
 # leaves the input in build/fuzz/artifacts/. FUZZ_SECONDS sets the budget.
 set -euo pipefail
 B=${BUILD:-build}
-secs=${FUZZ_SECONDS:-15}
+secs=${FUZZ_SECONDS:-20}
 art="$B/fuzz/artifacts" logs="$B/fuzz/logs"
 mkdir -p "$art" "$logs"
 for f in "$B"/fuzz/fuzz_*; do
