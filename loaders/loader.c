@@ -19,7 +19,7 @@ static const struct cp_loader *const loaders[] = {
 #define PROBE_MAX (64u << 10)
 /* Keys every format understands. */
 static const char *const common_keys[] = { "type", "action", "feed", "confidence",
-					   "subdomains", NULL };
+					   "subdomains", "ids", NULL };
 
 const struct cp_loader *cp_loader_find(const char *name, size_t n)
 {
@@ -62,6 +62,10 @@ static int apply_common(struct cp_feed *f, const char *k, const char *v, char *e
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
 			goto bad;
 		f->subdomains = strcmp(v, "yes") == 0;
+	} else if (strcmp(k, "ids") == 0) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			goto bad;
+		f->no_ids = strcmp(v, "no") == 0;
 	}
 	return 0;
 bad:
@@ -305,12 +309,15 @@ static size_t put_str(char *k, size_t at, size_t cap, const char *s)
 }
 
 int cp_load_meta(struct cp_load_ctx *ctx, struct cp_meta_cache *mc, uint64_t line,
-		 const struct cp_meta_in *m, uint32_t *mid)
+		 const struct cp_meta_in *min, uint32_t *mid)
 {
+	struct cp_meta_in m_ = *min, *m = &m_;
 	char k[sizeof(mc->key)];
 	size_t n = 0;
 	int rc;
 
+	if (ctx->feed->no_ids)
+		m->id = NULL;
 	memcpy(k, &m->action, sizeof(m->action));
 	memcpy(k + sizeof(m->action), &m->confidence, sizeof(m->confidence));
 	memcpy(k + 8, &m->valid_until, 8);
@@ -362,6 +369,12 @@ int cp_load_emit(struct cp_load_ctx *ctx, uint64_t line, int t, const char *s, s
 		return cp_load_error(ctx, line, why, s, n);
 	if (meta != NULL && ctx->lock != NULL)
 		return -EINVAL;  /* interning would race the other threads' reads */
+	struct cp_meta_in m;
+	if (meta != NULL && ctx->feed->no_ids) {
+		m = *meta;
+		m.id = NULL;
+		meta = &m;
+	}
 	if (meta != NULL && (rc = cp_compiler_meta(ctx->comp, meta, &mid)) != 0)
 		return cp_load_error(ctx, line, rc == -E2BIG ? "too many distinct metadata records"
 							     : "out of memory", NULL, 0);

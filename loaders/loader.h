@@ -29,6 +29,8 @@ struct cp_feed {
 	int confidence;          /* -1: unset */
 	int subdomains;          /* 1: bare domains cover their subdomains */
 	int action_set;          /* action= was given */
+	int no_ids;              /* ids=no: drop per-indicator ids (STIX, MISP:
+				  * ~50 B an indicator in the snapshot) */
 	unsigned nkv;
 	char *key[CP_LOAD_MAX_KV];  /* every key=value, for format options */
 	char *val[CP_LOAD_MAX_KV];

@@ -58,4 +58,30 @@ set -e
 [ $rc3 -eq 2 ] && grep -q "expected 1..64" "$D/err3" || fail "--threads 0: rc=$rc3"
 [ $rc -eq 1 ] || fail "filtered miss exit $rc"
 [ $rc2 -eq 2 ] && grep -q "expected auto, yes or no" "$D/err" || fail "--filter maybe: rc=$rc2"
+
+# Every intel format in one compile, none named: detected from the first
+# bytes. Skips are counted by reason in the summary; a broken JSON feed
+# writes nothing and names its line.
+printf '#fields\tindicator\tindicator_type\tmeta.source\n198.51.100.1\tIntel::ADDR\tzeekfeed\nx@y.example\tIntel::EMAIL\tzeekfeed\n' > "$D/intel.dat"
+printf '{"type":"bundle","objects":[{"type":"indicator","id":"indicator--1","pattern_type":"stix","pattern":"[domain-name:value = '"'"'stix.example'"'"']"},{"type":"indicator","pattern_type":"stix","pattern":"[file:name = '"'"'x'"'"']"}]}' > "$D/bundle.json"
+printf '{"Event":{"Attribute":[{"type":"url","value":"http://misp.example/x","to_ids":true,"uuid":"u-1"}]}}' > "$D/event.json"
+printf '{"list":["198.51.100.0/24"],"matching_attributes":["ip-dst"],"name":"known good","type":"cidr"}' > "$D/list.json"
+printf '192.0.2.9,1,100\n' > "$D/rep.list"
+printf 'c3VyaWNhdGEuZXhhbXBsZQ==\n' > "$D/ds.lst"
+"$I" compile -o "$D/all.cpsnap" "$D/intel.dat" "$D/bundle.json" "$D/event.json" "$D/list.json" \
+  "$D/rep.list" "$D/ds.lst" 2> "$D/err" || fail "formats: $(cat "$D/err")"
+grep -q 'zeek: indicator type we do not match' "$D/err" || fail "zeek skip: $(cat "$D/err")"
+grep -q 'stix: object path we do not match' "$D/err" || fail "stix skip: $(cat "$D/err")"
+out=$("$I" lookup "$D/all.cpsnap" ipv4 198.51.100.1) || fail "zeek value"
+echo "$out" | grep -q '"action":"allow"' || fail "warninglist allow beats zeek alert: $out"
+"$I" lookup "$D/all.cpsnap" domain stix.example > /dev/null || fail "stix value"
+"$I" lookup "$D/all.cpsnap" url http://misp.example/x | grep -q '"id":"u-1"' || fail "misp value"
+"$I" lookup "$D/all.cpsnap" ipv4 192.0.2.9 | grep -q '"tags":\["category=1"\]' || fail "iprep value"
+"$I" lookup "$D/all.cpsnap" domain suricata.example > /dev/null || fail "suricata value"
+printf '{"Event":{"Attribute":[\n{"type":"url","value":"http://a/"' > "$D/cut.json"
+set +e
+"$I" compile -o "$D/cutj.cpsnap" "$D/cut.json" 2> "$D/err"; rc=$?
+set -e
+[ $rc -eq 2 ] && [ ! -e "$D/cutj.cpsnap" ] || fail "broken JSON: rc=$rc"
+grep -q 'cut.json:2: JSON ends early' "$D/err" || fail "broken JSON message: $(cat "$D/err")"
 echo "all good"

@@ -15,6 +15,18 @@ static const char *J(struct t_store *ts, enum cp_itype t, const char *v)
 	return lookup_json(ts, t, v, jbuf, sizeof(jbuf));
 }
 
+/* The empty input's md5, sha1 and sha256: fixtures use them for hashes. */
+#define MD5_E "d41d8cd98f00b204e9800998ecf8427e"
+#define SHA1_E "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+#define SHA256_E "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+static void expect_hashes(struct t_store *ts, enum cp_action a)
+{
+	cr_expect_eq(best(ts, CP_T_MD5, MD5_E), a);
+	cr_expect_eq(best(ts, CP_T_SHA1, SHA1_E), a);
+	cr_expect_eq(best(ts, CP_T_SHA256, SHA256_E), a);
+}
+
 Test(feeds, zeek_types_meta_and_skips)
 {
 	char path[128], spec[256];
@@ -56,11 +68,7 @@ Test(feeds, zeek_types_meta_and_skips)
 	cr_expect_eq(best(&ts, CP_T_IPV4, "203.0.113.99"), CP_ACT_DROP);
 	cr_expect_eq(best(&ts, CP_T_DOMAIN, "evil.example"), CP_ACT_DROP);
 	cr_expect_eq(best(&ts, CP_T_URL, "http://www.bad.example/dl/x.exe"), CP_ACT_DROP);
-	cr_expect_eq(best(&ts, CP_T_MD5, "d41d8cd98f00b204e9800998ecf8427e"), CP_ACT_DROP);
-	cr_expect_eq(best(&ts, CP_T_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"), CP_ACT_DROP);
-	cr_expect_eq(best(&ts, CP_T_SHA256,
-			  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-		     CP_ACT_DROP);
+	expect_hashes(&ts, CP_ACT_DROP);
 	cr_expect_eq(best(&ts, CP_T_JA3, "31f7433ac38a9fd3a04f434162a4dc73"), CP_ACT_DROP);
 	cr_expect_eq(best(&ts, CP_T_DOMAIN, "good.example"), CP_ACT_ALLOW, "meta.whitelist T");
 	const char *j = J(&ts, CP_T_IPV4, "198.51.100.7");
@@ -265,11 +273,7 @@ Test(feeds, stix_bundle)
 	cr_expect_eq(best(&ts, CP_T_DOMAIN, "evil.example"), CP_ACT_ALERT);
 	cr_expect_eq(best(&ts, CP_T_IPV6, "2001:db8::b"), CP_ACT_ALERT);
 	cr_expect_eq(best(&ts, CP_T_URL, "http://evil.example/a'b"), CP_ACT_ALERT, "unescaped");
-	cr_expect_eq(best(&ts, CP_T_SHA256,
-			  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-		     CP_ACT_ALERT);
-	cr_expect_eq(best(&ts, CP_T_MD5, "d41d8cd98f00b204e9800998ecf8427e"), CP_ACT_ALERT);
-	cr_expect_eq(best(&ts, CP_T_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"), CP_ACT_ALERT);
+	expect_hashes(&ts, CP_ACT_ALERT);
 	cr_expect_eq(best(&ts, CP_T_IPV4, "203.0.113.77"), CP_ACT_ALERT, "ISSUBSET");
 	HAS(J(&ts, CP_T_IPV4, "203.0.113.77"), "\"valid_until\":\"2999-01-01");
 	cr_expect_eq(best(&ts, CP_T_DOMAIN, "kept.example"), CP_ACT_ALERT, "OR'ed term stands");
@@ -278,6 +282,15 @@ Test(feeds, stix_bundle)
 	cr_expect_eq(best(&ts, CP_T_IPV4, "192.0.2.6"), CP_ACT_NONE, "revoked");
 	cr_expect_eq(best(&ts, CP_T_IPV4, "192.0.2.9"), CP_ACT_NONE, "qualified");
 	cr_expect_eq(best(&ts, CP_T_IPV4, "192.0.2.10"), CP_ACT_NONE, "FOLLOWEDBY");
+	t_close(&ts);
+	done(&r);
+	/* ids=no leaves the ids out, so indicators share one record. */
+	char spec[256];
+	snprintf(spec, sizeof(spec), "stix:%s,ids=no", path);
+	load(&r, spec);
+	t_open(r.c, &ts, &st);
+	cr_expect(strstr(J(&ts, CP_T_IPV4, "198.51.100.1"), "\"id\"") == NULL, "%s", jbuf);
+	cr_expect_lt(st.nmeta, 6, "records without ids: %llu", (unsigned long long)st.nmeta);
 	t_close(&ts);
 	done(&r);
 	unlink(path);
@@ -368,11 +381,7 @@ Test(feeds, misp_event_and_rest_search)
 	cr_expect_eq(best(&ts, CP_T_DOMAIN, "both.example"), CP_ACT_DROP);
 	cr_expect_eq(best(&ts, CP_T_IPV4, "198.51.100.23"), CP_ACT_DROP);
 	cr_expect_eq(best(&ts, CP_T_URL, "http://misp.example/payload"), CP_ACT_DROP);
-	cr_expect_eq(best(&ts, CP_T_MD5, "d41d8cd98f00b204e9800998ecf8427e"), CP_ACT_DROP);
-	cr_expect_eq(best(&ts, CP_T_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"), CP_ACT_DROP);
-	cr_expect_eq(best(&ts, CP_T_SHA256,
-			  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-		     CP_ACT_DROP);
+	expect_hashes(&ts, CP_ACT_DROP);
 	cr_expect_eq(best(&ts, CP_T_JA3, "31f7433ac38a9fd3a04f434162a4dc73"), CP_ACT_DROP);
 	cr_expect_eq(best(&ts, CP_T_MD5, "0cc175b9c0f1b6a831c399e269772661"), CP_ACT_DROP, "Object");
 	cr_expect_eq(best(&ts, CP_T_SHA1, "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"), CP_ACT_DROP);
