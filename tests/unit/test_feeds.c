@@ -622,3 +622,57 @@ Test(feeds, json_errors_obey_max_errors_and_write_nothing)
 	cr_expect_neq(stat(out, &st), 0);
 	unlink(feed);
 }
+
+/* The line formats meet the same hostile inputs: a NUL, a BOM, a 100 MB
+ * line and a file cut mid-line each end in a reported error or a clean
+ * load, with the good lines around them kept. */
+Test(feeds, line_formats_hostile_input)
+{
+	static const struct {
+		const char *fmt, *head, *good;
+		enum cp_itype t;
+		const char *value;
+	} f[] = {
+		{ "plain", "", "192.0.2.1\n", CP_T_IPV4, "192.0.2.1" },
+		{ "csv", "", "192.0.2.1,x\n", CP_T_IPV4, "192.0.2.1" },
+		{ "zeek", "#fields\tindicator\tindicator_type\n", "192.0.2.1\tIntel::ADDR\n",
+		  CP_T_IPV4, "192.0.2.1" },
+		{ "suricata", "", B64_EVIL "\n", CP_T_DOMAIN, "evil.example" },
+		{ "iprep", "", "192.0.2.1,1,100\n", CP_T_IPV4, "192.0.2.1" },
+	};
+	size_t big = 100u << 20;
+	char path[128], spec[256];
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		size_t hl = strlen(f[i].head), gl = strlen(f[i].good), at = 0;
+		char *p = malloc(3 + hl + 2 * gl + 8 + big + gl + 16);
+		cr_assert_not_null(p);
+		memcpy(p, "\xef\xbb\xbf", 3), at = 3;
+		memcpy(p + at, f[i].head, hl), at += hl;
+		memcpy(p + at, f[i].good, gl), at += gl;
+		memcpy(p + at, "a\0b\n", 4), at += 4;     /* a NUL */
+		memset(p + at, 'x', big), at += big;      /* a 100 MB line */
+		p[at++] = '\n';
+		memcpy(p + at, f[i].good, gl), at += gl;
+		memcpy(p + at, "192.0", 5), at += 5;      /* cut mid-line */
+		t_tmpname(path, sizeof(path), "hostile");
+		FILE *fp = fopen(path, "wb");
+		cr_assert_eq(fwrite(p, 1, at, fp), at);
+		fclose(fp);
+		free(p);
+		snprintf(spec, sizeof(spec), "%s:%s", f[i].fmt, path);
+		struct run r;
+		struct t_store ts;
+		load(&r, spec);
+		cr_expect_eq(r.rc, 0, "%s: %s", f[i].fmt, r.text);
+		cr_expect_geq(r.diag.errors, 3, "%s: NUL, long line, cut line: %s", f[i].fmt, r.text);
+		char want[32];
+		snprintf(want, sizeof(want), ":%d: NUL byte in line", 2 + (hl > 0));
+		cr_expect(strstr(r.text, want) != NULL, "%s: %s", f[i].fmt, r.text);
+		t_open(r.c, &ts, NULL);
+		cr_expect_eq(best(&ts, f[i].t, f[i].value), CP_ACT_ALERT, "%s", f[i].fmt);
+		t_close(&ts);
+		done(&r);
+		unlink(path);
+	}
+}
