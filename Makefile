@@ -29,7 +29,7 @@ else
 OPT      := -O2 -g -DNDEBUG
 endif
 
-PKGS_CP  := libxxhash libidn2 nettle yajl
+PKGS_CP  := libxxhash libidn2 nettle yajl jansson
 CFLAGS_W := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   := -std=gnu11 $(OPT) $(ARCH) $(CFLAGS_W) -MMD -MP -D_GNU_SOURCE \
             -Iengine -Iloaders $(shell pkg-config --cflags $(PKGS_CP))
@@ -41,7 +41,8 @@ DPDK_LD  := $(shell pkg-config --libs libdpdk)
 CRIT_LD  := $(shell pkg-config --libs criterion)
 
 ENGINE_SRC  := $(wildcard engine/common/*.c engine/indicator/*.c engine/store/*.c \
-                         engine/snapshot/*.c engine/parse/*.c engine/inspect/*.c)
+                         engine/snapshot/*.c engine/parse/*.c engine/inspect/*.c) \
+               $(filter-out engine/ctl/ctl_main.c,$(wildcard engine/ctl/*.c))
 LOADER_SRC  := $(filter-out loaders/intel_main.c,$(wildcard loaders/*.c))
 BENCH_SRC   := $(wildcard bench/*.c)
 APP_SRC     := $(wildcard engine/app/*.c)
@@ -52,7 +53,7 @@ FEED_FORMATS := plain csv zeek suricata iprep stix misp warninglist
 # What the fuzz targets link, built apart with the sanitizers into one
 # archive, so each target pulls in only what it calls.
 FUZZ_LIB_SRC := $(wildcard engine/common/*.c engine/indicator/*.c engine/parse/*.c \
-                           engine/store/*.c engine/snapshot/*.c) \
+                           engine/store/*.c engine/snapshot/*.c) engine/ctl/proto.c \
                 $(filter-out loaders/intel_cmd.c,$(LOADER_SRC))
 FUZZ_CC     := clang -std=gnu11 -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
                -fno-sanitize-recover=all $(CFLAGS_W) -D_GNU_SOURCE -Iengine -Iloaders \
@@ -60,7 +61,8 @@ FUZZ_CC     := clang -std=gnu11 -O1 -g -fsanitize=fuzzer-no-link,address,undefin
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIBCP   := $(B)/libchokepoint.a
-BINS    := $(B)/chokepoint $(B)/chokepoint-intel $(B)/chokepoint-bench $(B)/tools/mkpcap
+BINS    := $(B)/chokepoint $(B)/chokepoint-intel $(B)/chokepoint-ctl $(B)/chokepoint-bench \
+           $(B)/tools/mkpcap
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC)) \
            $(patsubst %,$(B)/fuzz/fuzz_feed_%,$(FEED_FORMATS))
@@ -91,6 +93,9 @@ $(LIBCP): $(call obj,$(ENGINE_SRC) $(LOADER_SRC))
 
 $(B)/chokepoint-intel: $(call obj,loaders/intel_main.c) $(LIBCP)
 	$(CC) $(CFLAGS) $^ -o $@ $(LIBS_CP) $(LIBS_JE)
+
+$(B)/chokepoint-ctl: $(call obj,engine/ctl/ctl_main.c) $(LIBCP)
+	$(CC) $(CFLAGS) $^ -o $@ $(LIBS_CP)
 
 $(B)/chokepoint-bench: $(call obj,$(BENCH_SRC) engine/app/worker.c) $(LIBCP)
 	$(CC) $(CFLAGS) $^ -o $@ $(DPDK_LD) -lrte_net_ring $(LIBS_CP) $(LIBS_JE)

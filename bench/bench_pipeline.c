@@ -165,6 +165,7 @@ static double ours(struct pl *o, struct cp_worker *w, uint64_t packets)
 	static const struct cp_rxq q = { .port = 2, .queue = 0, .peer = 3 };
 	struct rte_mbuf *pk[CP_RX_BURST];
 	struct cp_alert a[64];
+	const struct cp_gen *g = cp_gen_current(w->app);
 	uint64_t done = 0;
 	double t0 = bench_now();
 
@@ -177,7 +178,7 @@ static double ours(struct pl *o, struct cp_worker *w, uint64_t packets)
 			memcpy(ip + 4, &dst, 4);
 			o->pos = (o->pos + 1) & (STREAM - 1);
 		}
-		cp_worker_burst(w, &q, pk, n);
+		cp_worker_burst(w, g, &q, pk, n);
 		done += n;
 		if ((done & 0xfff) < CP_RX_BURST)
 			while (rte_ring_dequeue_burst_elem(w->ring, a, sizeof(a[0]), 64, NULL) != 0)
@@ -241,9 +242,12 @@ int bench_pipeline(int argc, char **argv)
 		return 1;
 	}
 	o.pairs = malloc(STREAM * 2 * sizeof(*o.pairs));
-	app.store = bench_store(o.seed, o.count, CP_FILTER_AUTO, o.dir, &snap, path, sizeof(path));
+	struct cp_gen gen = { .id = 1 };
+	gen.store = bench_store(o.seed, o.count, CP_FILTER_AUTO, o.dir, &snap, path, sizeof(path));
+	gen.snap = snap;
+	app.gen = &gen;
 	struct cp_worker *w = rte_zmalloc("pl_w", sizeof(*w), RTE_CACHE_LINE_SIZE);
-	if (o.mp == NULL || o.pairs == NULL || app.store == NULL || w == NULL)
+	if (o.mp == NULL || o.pairs == NULL || gen.store == NULL || w == NULL)
 		return 1;
 	w->app = &app;
 	w->in = cp_inspector_new();
@@ -272,7 +276,7 @@ int bench_pipeline(int argc, char **argv)
 			bench_figure(&o.out, fig, v, "Mpps", "io-forward net_null", base, 0);
 		}
 	}
-	cp_store_close((struct cp_store *)app.store);
+	cp_store_close(gen.store);
 	cp_snap_close(snap);
 	unlink(path);
 	return 0;

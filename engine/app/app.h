@@ -9,6 +9,7 @@
 #ifndef CP_APP_H
 #define CP_APP_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +43,27 @@ struct cp_worker_stats {
 
 struct cp_app;
 
+/* One generation of the indicator set: a snapshot and the store over it.
+ * Immutable once published; freed after the RCU grace period (intel.c). */
+struct cp_gen {
+	struct cp_snap *snap;
+	struct cp_store *store;
+	uint64_t id;                 /* 1, 2, ...: the generation number */
+	char path[4096];
+	struct timespec loaded;      /* CLOCK_REALTIME */
+	double load_ms, swap_ms;     /* open+check, then publish to old freed */
+};
+
+/* The last reload, for status. Written by the control thread only. */
+struct cp_reload_status {
+	int done;                    /* a reload was tried */
+	int ok;
+	char reason[512];
+	struct timespec at;          /* CLOCK_REALTIME, when it ended */
+	double ms;
+	char path[4096];
+};
+
 struct cp_worker {
 	struct cp_worker_stats st;   /* first: its own cache lines */
 	const struct cp_app *app;
@@ -50,11 +72,18 @@ struct cp_worker {
 	struct rte_ring *ring;       /* alerts to the writer */
 	struct cp_inspector *in;
 	struct cp_alert alerts[CP_BURST_ALERTS];
+	/* Alerts of this worker the writer has formatted (mod 2^32, like the
+	 * ring's counters); written by the writer, on a line of its own. */
+	uint32_t eve_done __rte_cache_aligned;
 } __rte_cache_aligned;
 
 struct cp_app {
-	const struct cp_store *store;
-	struct cp_snap *snap;
+	struct cp_gen *gen;          /* the set in force: atomic loads and stores */
+	/* Held by control-plane readers of gen (commands, telemetry) while
+	 * they use it, and by a reload while it frees the old one. */
+	pthread_mutex_t gen_lock;
+	struct rte_rcu_qsbr *qs;     /* one reader per worker */
+	uint64_t mem_limit;          /* bytes old + new may take in a reload; 0: free RAM */
 	enum cp_mode mode;
 	unsigned stats_interval;
 	const char *eve_path;
@@ -63,6 +92,12 @@ struct cp_app {
 	struct cp_worker *w;
 	volatile sig_atomic_t quit;  /* set by SIGINT/SIGTERM */
 	volatile int workers_done;
+	volatile int writer_done;
+	/* The control socket (ctl_server.c). */
+	const char *ctl_path;        /* NULL: the default; "" : none */
+	long ctl_uid, ctl_gid;       /* also allowed besides root; -1: none */
+	int reload_busy;             /* atomic: a reload is running */
+	struct cp_reload_status last_reload;
 	uint64_t tsc_hz, tsc0;
 	struct timespec wall0;
 };
@@ -70,12 +105,38 @@ struct cp_app {
 #define CP_STAT_ADD(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
 #define CP_STAT_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
+/* The set in force, for readers (workers, control commands). */
+static inline const struct cp_gen *cp_gen_current(const struct cp_app *app)
+{
+	return __atomic_load_n(&app->gen, __ATOMIC_ACQUIRE);
+}
+
+/* intel.c: opens a snapshot as generation id; NULL with a reason in err. */
+struct cp_gen *cp_gen_open(const char *path, uint64_t id, char *err, size_t errlen);
+void cp_gen_free(struct cp_gen *g);
+/* Sets up RCU for the workers and loads the first generation. */
+int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen);
+/* Loads path (NULL or "": the set in force, re-read), publishes it and
+ * frees the old set after the grace period. Control thread only, one at a
+ * time. Returns 0, or -errno with the reason in err; the old set stays. */
+int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errlen);
+
+/* ctl_server.c: the control socket's thread. Returns 0 once listening, or
+ * -errno with a message printed. */
+int cp_ctl_start(struct cp_app *app);
+void cp_ctl_stop(struct cp_app *app);
+
+/* Every engine counter as (name, value), for stats and telemetry. */
+typedef void (*cp_stat_fn)(void *arg, const char *name, uint64_t value);
+void cp_stats_each(const struct cp_app *app, cp_stat_fn fn, void *arg);
+
 /* Worker lcore entry: polls its queues until app->quit. */
 int cp_worker_main(void *arg);
 struct rte_mbuf;
-/* One rx burst of (port, queue): inspect, alert, forward or free. */
-void cp_worker_burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf **pkts,
-		     uint16_t n);
+/* One rx burst of (port, queue) against generation g: inspect, alert,
+ * forward or free. */
+void cp_worker_burst(struct cp_worker *w, const struct cp_gen *g, const struct cp_rxq *q,
+		     struct rte_mbuf **pkts, uint16_t n);
 
 /* Alert writer thread: drains every worker's ring into EVE JSON lines. */
 void *cp_eve_main(void *arg);

@@ -52,7 +52,7 @@ static void indicator(const struct cp_alert *a, unsigned plen, char *buf, size_t
 
 void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 {
-	const struct cp_store *s = app->store;
+	const struct cp_store *s = a->store;
 	const uint32_t *ents;
 	unsigned k = cp_store_set(s, a->ref, &ents);
 	char ts[64], sip[INET6_ADDRSTRLEN], dip[INET6_ADDRSTRLEN], ind[CP_ALERT_VALUE + 64];
@@ -96,6 +96,7 @@ void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 			cp_action_name((enum cp_action)m->action));
 		if (a->verdict == CP_ACT_DROP && app->mode == CP_MODE_MONITOR)
 			fputs(",\"would_block\":true", f);
+		fprintf(f, ",\"generation\":%lu", (unsigned long)a->generation);
 		fputs(",\"feed\":", f);
 		cp_json_str(f, feed ? feed : "");
 		if (id != NULL) {
@@ -127,6 +128,10 @@ void *cp_eve_main(void *arg)
 								 64, NULL);
 			for (unsigned j = 0; j < n; j++)
 				cp_eve_write(app, &a[j], f);
+			/* Formatted: the set these matched in may now be freed. */
+			if (n != 0)
+				__atomic_store_n(&app->w[i].eve_done, app->w[i].eve_done + n,
+						 __ATOMIC_RELEASE);
 			got += n;
 		}
 		if (got == 0) {
@@ -137,5 +142,6 @@ void *cp_eve_main(void *arg)
 		}
 	}
 	fflush(f);
+	app->writer_done = 1;
 	return NULL;
 }

@@ -1,9 +1,11 @@
-/* chokepoint [EAL options] -- --intel SNAP [--eve FILE] [--mode inline|monitor]
- *                             [--stats-interval S]
+/* chokepoint [EAL options] -- --intel SNAP [--eve FILE] [--ctl SOCKET]
+ *                             [--mode inline|monitor] [--stats-interval S]
  * The main lcore sets up and then does the control work (stats, signals);
  * one worker per other lcore runs the data plane; a thread writes alerts. */
 #include "app.h"
+#include "ctl/ctl.h"
 #include "snapshot/snapshot.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,8 +33,9 @@ static struct cp_app app;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: chokepoint [EAL options] -- --intel SNAP [--eve FILE] [--mode inline|monitor]\n"
-		"                                   [--stats-interval S]\n"
+		"usage: chokepoint [EAL options] -- --intel SNAP [--eve FILE] [--ctl SOCKET]\n"
+		"                  [--ctl-allow UID[:GID]] [--reload-mem-limit MB]\n"
+		"                  [--mode inline|monitor] [--stats-interval S]\n"
 		"\n"
 		"EAL options (DPDK's: cores, memory, devices) go before '--'; for example\n"
 		"  chokepoint --no-huge -m 512 --no-pci -l 0-1 \\\n"
@@ -44,11 +47,17 @@ static void usage(FILE *f)
 		"  --mode inline         drop what a drop indicator matches (default)\n"
 		"  --mode monitor        forward everything; alerts say what would have been blocked\n"
 		"  --stats-interval S    print stats every S seconds (default 0: at exit only)\n"
+		"  --ctl SOCKET          the control socket (default " CP_CTL_DEFAULT_SOCKET ";\n"
+		"                        none: no socket); chokepoint-ctl talks to it\n"
+		"  --ctl-allow UID[:GID] who may use it besides root (a uid, and a gid: the\n"
+		"                        socket's group, mode 0660)\n"
+		"  --reload-mem-limit MB refuse a reload whose snapshot and the one in force\n"
+		"                        together exceed MB (default: refuse only past free RAM)\n"
 		"\n"
 		"Ports are paired 0<->1, 2<->3, ...: what enters one leaves the other. The main lcore\n"
 		"does the control work; every other lcore is a worker. SIGINT or SIGTERM stops it and\n"
 		"prints the final stats. Stats are also served as the telemetry command\n"
-		"/chokepoint/stats (dpdk-telemetry.py).\n");
+		"/chokepoint/stats and /chokepoint/status (dpdk-telemetry.py).\n");
 }
 
 static void on_signal(int sig)
@@ -63,14 +72,34 @@ static int parse_args(int argc, char **argv, const char **snap)
 		{ "intel", required_argument, NULL, 'i' }, { "eve", required_argument, NULL, 'e' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "stats-interval", required_argument, NULL, 's' },
+		{ "ctl", required_argument, NULL, 'c' },   { "ctl-allow", required_argument, NULL, 'a' },
+		{ "reload-mem-limit", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
+	char *end;
 	int c;
 
 	app.eve_path = "eve.json";
+	app.ctl_uid = app.ctl_gid = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:s:h", opts, NULL)) != -1) {
-		if (c == 'i')
+	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:", opts, NULL)) != -1) {
+		if (c == 'c')
+			app.ctl_path = strcmp(optarg, "none") == 0 ? "" : optarg;
+		else if (c == 'a') {
+			app.ctl_uid = strtol(optarg, &end, 10);
+			if (*end == ':')
+				app.ctl_gid = strtol(end + 1, &end, 10);
+			if (*end != '\0' || app.ctl_uid < 0) {
+				fprintf(stderr, "chokepoint: --ctl-allow wants UID[:GID]\n");
+				return -1;
+			}
+		} else if (c == 'M') {
+			app.mem_limit = strtoull(optarg, &end, 10) << 20;
+			if (*end != '\0' || app.mem_limit == 0) {
+				fprintf(stderr, "chokepoint: --reload-mem-limit wants MB > 0\n");
+				return -1;
+			}
+		} else if (c == 'i')
 			*snap = optarg;
 		else if (c == 'e')
 			app.eve_path = optarg;
@@ -205,19 +234,13 @@ static int setup_workers(void)
 static int load_intel(const char *path)
 {
 	char err[512];
-	struct cp_store *s;
 
-	app.snap = cp_snap_open(path, CP_SNAP_HUGE, err, sizeof(err));
-	if (app.snap == NULL) {
+	pthread_mutex_init(&app.gen_lock, NULL);
+	if (cp_intel_init(&app, path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "chokepoint: %s\n", err);
 		return -1;
 	}
-	s = cp_store_open(app.snap);
-	if (s == NULL) {
-		fprintf(stderr, "chokepoint: %s: inconsistent tables\n", path);
-		return -1;
-	}
-	app.store = s;
+	const struct cp_store *s = cp_gen_current(&app)->store;
 	fprintf(stderr, "chokepoint: %s: %lu ipv4, %lu ipv6, %lu domains, %lu urls, %lu ja3\n",
 		path, cp_store_count(s, CP_T_IPV4), cp_store_count(s, CP_T_IPV6),
 		cp_store_count(s, CP_T_DOMAIN), cp_store_count(s, CP_T_URL),
@@ -277,12 +300,15 @@ int main(int argc, char **argv)
 			CP_MAX_PORTS / 2, app.nports);
 		return 2;
 	}
-	if (load_intel(snap) != 0 || setup_workers() != 0 || setup_ports() != 0)
+	if (setup_workers() != 0 || load_intel(snap) != 0 || setup_ports() != 0)
+		return 2;
+	if (cp_ctl_start(&app) != 0)
 		return 2;
 	/* Last, so that a failed start leaves no empty alert file behind. */
 	app.eve = strcmp(app.eve_path, "-") == 0 ? stdout : fopen(app.eve_path, "a");
 	if (app.eve == NULL) {
 		fprintf(stderr, "chokepoint: --eve %s: %s\n", app.eve_path, strerror(errno));
+		cp_ctl_stop(&app);
 		return 2;
 	}
 	signal(SIGINT, on_signal);
@@ -294,6 +320,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "chokepoint: %u ports, %u workers, %s mode, alerts to %s\n", app.nports,
 		app.nworkers, app.mode == CP_MODE_INLINE ? "inline" : "monitor", app.eve_path);
 	run();
+	cp_ctl_stop(&app);
 	cp_stats_print(&app, stdout, 1);
 	if (app.eve != stdout)
 		fclose(app.eve);

@@ -3,6 +3,7 @@
  * (dpdk-telemetry.py). Control plane; reads the workers' counters with
  * relaxed loads. */
 #include "app.h"
+#include "store/store.h"
 
 #include <string.h>
 
@@ -97,29 +98,82 @@ static void tel_key(char *key, size_t n, const char *prefix, const char *name)
 			*c = '_';
 }
 
-static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+void cp_stats_each(const struct cp_app *app, cp_stat_fn fn, void *arg)
 {
 	struct totals t;
 	char key[64];
 
-	(void)cmd, (void)params;
-	sum(tel_app, &t);
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "rx", t.rx);
-	rte_tel_data_add_dict_u64(d, "tx", t.tx);
-	rte_tel_data_add_dict_u64(d, "dropped", t.dropped);
-	rte_tel_data_add_dict_u64(d, "alerts", t.alerts);
-	rte_tel_data_add_dict_u64(d, "ring_full", t.ring_full);
-	rte_tel_data_add_dict_u64(d, "uninspected", t.uninspected);
-	rte_tel_data_add_dict_u64(d, "not_ip", t.not_ip);
-	rte_tel_data_add_dict_u64(d, "tx_failed", t.tx_failed);
+	sum(app, &t);
+	fn(arg, "rx", t.rx);
+	fn(arg, "tx", t.tx);
+	fn(arg, "dropped", t.dropped);
+	fn(arg, "alerts", t.alerts);
+	fn(arg, "ring_full", t.ring_full);
+	fn(arg, "uninspected", t.uninspected);
+	fn(arg, "not_ip", t.not_ip);
+	fn(arg, "tx_failed", t.tx_failed);
 	for (unsigned a = 1; a < CP_AN__COUNT; a++) {
 		tel_key(key, sizeof(key), "anomaly", cp_anomaly_name((enum cp_anomaly)a));
-		rte_tel_data_add_dict_u64(d, key, t.anomaly[a]);
+		fn(arg, key, t.anomaly[a]);
 	}
 	for (unsigned o = 0; o < CP_ON__COUNT; o++) {
 		tel_key(key, sizeof(key), "matched", cp_match_on_name((enum cp_match_on)o));
-		rte_tel_data_add_dict_u64(d, key, t.matched[o]);
+		fn(arg, key, t.matched[o]);
+	}
+	for (unsigned p = 0; p < app->nports; p++) {
+		struct cp_port_stats ps;
+		struct rte_eth_stats es;
+		char pk[32];
+		port_sum(app, p, &ps);
+		if (rte_eth_stats_get((uint16_t)p, &es) != 0)
+			memset(&es, 0, sizeof(es));
+		static const char *const names[] = { "rx", "tx", "dropped", "alerts", "imissed",
+						     "rx_nombuf" };
+		const uint64_t v[] = { ps.rx, ps.tx, ps.dropped, ps.alerts, es.imissed, es.rx_nombuf };
+		for (unsigned k = 0; k < 6; k++) {
+			snprintf(pk, sizeof(pk), "port%u_%s", p, names[k]);
+			fn(arg, pk, v[k]);
+		}
+	}
+}
+
+static void tel_put(void *arg, const char *name, uint64_t v)
+{
+	rte_tel_data_add_dict_u64(arg, name, v);
+}
+
+static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd, (void)params;
+	rte_tel_data_start_dict(d);
+	cp_stats_each(tel_app, tel_put, d);
+	return 0;
+}
+
+/* Mirrors the control socket's status. */
+static int tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct cp_app *app = (struct cp_app *)tel_app;
+	const struct cp_reload_status *r = &app->last_reload;
+
+	(void)cmd, (void)params;
+	pthread_mutex_lock(&app->gen_lock);
+	const struct cp_gen *g = cp_gen_current(app);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "generation", g->id);
+	rte_tel_data_add_dict_string(d, "snapshot", g->path);
+	rte_tel_data_add_dict_u64(d, "loaded_unix", (uint64_t)g->loaded.tv_sec);
+	for (unsigned t = 0; t < CP_T__COUNT; t++)
+		rte_tel_data_add_dict_u64(d, cp_itype_name((enum cp_itype)t),
+					  cp_store_count(g->store, (enum cp_itype)t));
+	pthread_mutex_unlock(&app->gen_lock);
+	rte_tel_data_add_dict_string(d, "last_reload",
+				     !r->done ? "none" : r->ok ? "ok" : "failed");
+	if (r->done) {
+		rte_tel_data_add_dict_u64(d, "last_reload_unix", (uint64_t)r->at.tv_sec);
+		rte_tel_data_add_dict_u64(d, "last_reload_us", (uint64_t)(r->ms * 1000));
+		if (!r->ok)
+			rte_tel_data_add_dict_string(d, "last_reload_error", r->reason);
 	}
 	return 0;
 }
@@ -127,6 +181,9 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 int cp_stats_telemetry_init(const struct cp_app *app)
 {
 	tel_app = app;
-	return rte_telemetry_register_cmd("/chokepoint/stats", tel_stats,
-					  "Engine totals: rx, tx, dropped, alerts, anomalies. No parameters");
+	if (rte_telemetry_register_cmd("/chokepoint/stats", tel_stats,
+				       "Engine totals: rx, tx, dropped, alerts, anomalies. No parameters") != 0)
+		return -1;
+	return rte_telemetry_register_cmd("/chokepoint/status", tel_status,
+					  "Generation, snapshot, counts, last reload. No parameters");
 }

@@ -5,10 +5,11 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring_elem.h>
 
-static void burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf **pkts,
-		  uint16_t n)
+static void burst(struct cp_worker *w, const struct cp_gen *g, const struct cp_rxq *q,
+		  struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct cp_app *app = w->app;
 	const uint8_t *data[CP_RX_BURST];
@@ -26,12 +27,12 @@ static void burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf *
 		data[i] = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		len[i] = rte_pktmbuf_data_len(pkts[i]);
 	}
-	na = cp_inspect_burst(w->in, app->store, data, len, n, act, w->alerts, CP_BURST_ALERTS,
+	na = cp_inspect_burst(w->in, g->store, data, len, n, act, w->alerts, CP_BURST_ALERTS,
 			      &w->st.in);
 	if (na != 0) {
 		uint64_t now = rte_rdtsc();
 		for (unsigned i = 0; i < na; i++)
-			w->alerts[i].tsc = now;
+			w->alerts[i].tsc = now, w->alerts[i].generation = g->id;
 		nq = rte_ring_enqueue_burst_elem(w->ring, w->alerts, sizeof(struct cp_alert), na,
 						 NULL);
 		CP_STAT_ADD(w->st.alerts, nq);
@@ -58,30 +59,59 @@ static void burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf *
 	CP_STAT_ADD(w->st.port[q->port].dropped, drops);
 }
 
-void cp_worker_burst(struct cp_worker *w, const struct cp_rxq *q, struct rte_mbuf **pkts,
-		     uint16_t n)
+void cp_worker_burst(struct cp_worker *w, const struct cp_gen *g, const struct cp_rxq *q,
+		     struct rte_mbuf **pkts, uint16_t n)
 {
 	for (uint16_t off = 0; off < n; off += CP_RX_BURST)
-		burst(w, q, pkts + off, n - off < CP_RX_BURST ? n - off : CP_RX_BURST);
+		burst(w, g, q, pkts + off, n - off < CP_RX_BURST ? n - off : CP_RX_BURST);
 }
+
+/* Empty polls in a row before a worker goes offline for RCU: ~1024 polls
+ * of a few queues are tens of microseconds, so a reload waits for no idle
+ * queue, and a busy worker never pays for going on- and offline. */
+#define IDLE_OFFLINE 1024
 
 int cp_worker_main(void *arg)
 {
 	struct cp_worker *w = arg;
+	const struct cp_app *app = w->app;
 	struct rte_mbuf *pkts[CP_RX_BURST];
+	unsigned idle = 0;
+	int online = 1;
 
-	while (!w->app->quit) {
+	rte_rcu_qsbr_thread_online(app->qs, w->id);
+	while (!app->quit) {
 		unsigned got = 0;
+		/* One generation for the whole loop: the quiescent state below
+		 * says this worker holds none. */
+		const struct cp_gen *g = online ? cp_gen_current(app) : NULL;
 
 		for (unsigned i = 0; i < w->nq; i++) {
 			const struct cp_rxq *q = &w->q[i];
 			uint16_t n = rte_eth_rx_burst(q->port, q->queue, pkts, CP_RX_BURST);
-			if (n != 0)
-				cp_worker_burst(w, q, pkts, n);
+			if (n == 0)
+				continue;
+			if (!online) {
+				rte_rcu_qsbr_thread_online(app->qs, w->id);
+				online = 1;
+				g = cp_gen_current(app);
+			}
+			cp_worker_burst(w, g, q, pkts, n);
 			got += n;
 		}
-		if (got == 0)
+		if (got != 0) {
+			idle = 0;
+		} else {
 			CP_STAT_ADD(w->st.idle_polls, 1);
+			if (online && ++idle >= IDLE_OFFLINE) {
+				rte_rcu_qsbr_thread_offline(app->qs, w->id);
+				online = 0;
+			}
+		}
+		if (online)
+			rte_rcu_qsbr_quiescent(app->qs, w->id);
 	}
+	if (online)
+		rte_rcu_qsbr_thread_offline(app->qs, w->id);
 	return 0;
 }

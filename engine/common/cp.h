@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The engine's version, reported by chokepoint-ctl version. */
+#define CP_VERSION "0.4.0"
+
 #define CP_CACHE_LINE 64
 
 #define cp_likely(x)   __builtin_expect(!!(x), 1)

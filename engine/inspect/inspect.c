@@ -286,8 +286,8 @@ static void lookup(struct cp_inspector *in, const struct cp_store *s, struct kli
 							  .k = l->ref[i] };
 }
 
-static void fill_alert(const struct cp_inspector *in, const struct match *m, uint8_t verdict,
-		       struct cp_alert *a)
+static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,
+		       const struct match *m, uint8_t verdict, struct cp_alert *a)
 {
 	const struct pinfo *pi = &in->pi[m->k.pkt];
 	size_t n = 0;
@@ -295,7 +295,7 @@ static void fill_alert(const struct cp_inspector *in, const struct match *m, uin
 	*a = (struct cp_alert){ .ref = m->ref, .sport = pi->p.sport, .dport = pi->p.dport,
 				.family = pi->p.family, .proto = pi->p.proto, .app = pi->app,
 				.on = m->k.on, .verdict = verdict, .itype = m->table,
-				.subdomains = m->k.sub };
+				.subdomains = m->k.sub, .store = s };
 	memcpy(a->src, pi->p.src, 16);
 	memcpy(a->dst, pi->p.dst, 16);
 	if (m->table == CP_T_DOMAIN) {
@@ -366,7 +366,7 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
 		if (action[m->k.pkt] == CP_ACT_ALLOW)
 			continue;  /* allowed traffic is not inspected further */
 		if (na < max)
-			fill_alert(in, m, action[m->k.pkt], &alerts[na++]);
+			fill_alert(in, s, m, action[m->k.pkt], &alerts[na++]);
 		else
 			st->alerts_lost++;
 	}

@@ -32,6 +32,8 @@ const char *cp_app_name(enum cp_app_proto a);
 /* One match, as the writer needs it; fixed size, so it travels in a ring. */
 struct cp_alert {
 	uint64_t tsc;            /* stamped by the worker */
+	uint64_t generation;     /* of the set it matched in: stamped by the worker */
+	const struct cp_store *store;  /* the set it matched in, for its context */
 	uint32_t ref;            /* the matched set */
 	uint16_t sport, dport;
 	uint8_t family, proto, app, on;

@@ -65,4 +65,7 @@ int cp_snap_writer_commit(struct cp_snap_writer *w, const char *path, char *err,
 			  size_t errlen);
 void cp_snap_writer_free(struct cp_snap_writer *w);
 
+/* The snapshot format version this build reads and writes. */
+unsigned cp_snap_format_version(void);
+
 #endif

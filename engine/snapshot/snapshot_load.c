@@ -218,3 +218,8 @@ uint64_t cp_snap_file_size(const struct cp_snap *snap)
 {
 	return snap->map_size;
 }
+
+unsigned cp_snap_format_version(void)
+{
+	return CP_SNAP_VERSION;
+}

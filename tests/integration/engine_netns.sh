@@ -59,7 +59,7 @@ engine() {
   rm -f "$T/eve.json"
   "$B/chokepoint" --no-huge -m 256 --no-pci --no-shconf --file-prefix $P -l 0-1 \
     --log-level=error --vdev net_af_packet0,iface=${P}c1 --vdev net_af_packet1,iface=${P}s1 \
-    -- --intel "$T/s.cpsnap" --eve "$T/eve.json" > "$T/engine.log" 2>&1 &
+    -- --intel "$T/s.cpsnap" --eve "$T/eve.json" --ctl "$T/ctl.sock" > "$T/engine.log" 2>&1 &
   ENG=$!
   for _ in $(seq 50); do grep -q workers "$T/engine.log" 2>/dev/null && break; sleep 0.1; done
   sleep 0.5

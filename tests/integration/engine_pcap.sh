@@ -28,7 +28,7 @@ engine() {
     --log-level=error \
     --vdev "net_pcap0,rx_pcap=$D/in.pcap,tx_pcap=$D/out0.pcap" \
     --vdev "net_pcap1,rx_pcap=$D/none.pcap,tx_pcap=$D/out1.pcap" \
-    -- --intel "$D/demo.cpsnap" --eve "$D/eve.json" --mode "$mode" > "$D/stats" 2>&1 &
+    -- --intel "$D/demo.cpsnap" --eve "$D/eve.json" --mode "$mode" --ctl "$D/ctl.sock" > "$D/stats" 2>&1 &
   local pid=$!
   for _ in $(seq 50); do grep -q "workers" "$D/stats" 2>/dev/null && break; sleep 0.1; done
   sleep 1.5
@@ -75,13 +75,14 @@ grep -q '"action":"blocked"' "$D/eve.json" && fail "monitor mode blocked"
 "$B/chokepoint" --help | grep -q "EAL options" || fail "--help"
 set +e
 "$B/chokepoint" --no-huge -m 128 --no-pci --no-shconf -l 0-1 --log-level=error \
-  --vdev net_null0 --vdev net_null1 -- --intel "$D/missing.cpsnap" > "$D/err" 2>&1; rc=$?
+  --vdev net_null0 --vdev net_null1 -- --intel "$D/missing.cpsnap" --ctl none > "$D/err" 2>&1; rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "missing.cpsnap" "$D/err" || fail "missing snapshot: rc=$rc $(cat "$D/err")"
 set +e
 "$B/chokepoint" --no-huge -m 128 --no-pci --no-shconf -l 0-1 --log-level=error \
-  --vdev net_null0 --vdev net_null1 -- --intel "$D/demo.cpsnap" --eve /nonexistent/eve.json \
+  --vdev net_null0 --vdev net_null1 -- --intel "$D/demo.cpsnap" --ctl "$D/ctl.sock" --eve /nonexistent/eve.json \
   > "$D/err" 2>&1; rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "eve.json: No such file" "$D/err" || fail "unwritable --eve: rc=$rc $(cat "$D/err")"
+[ ! -e "$D/ctl.sock" ] || fail "a failed start left its control socket"
 echo "all good"

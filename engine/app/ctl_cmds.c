@@ -1,0 +1,149 @@
+/* Control commands other than reload: each builds its JSON reply from the
+ * engine's state. Control plane (the control thread). Readers of the set in
+ * force hold app->gen_lock, so a reload cannot free it under them. */
+#include "app.h"
+#include "common/cp.h"
+#include "ctl/ctl.h"
+#include "ctl_internal.h"
+#include "intel_cmd.h"
+#include "snapshot/snapshot.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_version.h>
+
+void cp_ctl_iso_time(const struct timespec *t, char *buf, size_t n)
+{
+	struct tm tm;
+	time_t s = t->tv_sec;
+
+	gmtime_r(&s, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static void put_stat(void *arg, const char *name, uint64_t v)
+{
+	json_object_set_new(arg, name, json_integer((json_int_t)v));
+}
+
+static json_t *cmd_stats(struct cp_app *app)
+{
+	json_t *r = ok(), *s = json_object();
+
+	cp_stats_each(app, put_stat, s);
+	json_object_set_new(r, "stats", s);
+	return r;
+}
+
+static json_t *last_reload(const struct cp_app *app)
+{
+	const struct cp_reload_status *l = &app->last_reload;
+	char at[32];
+
+	if (!l->done)
+		return json_pack("{s:s}", "result", "none");
+	cp_ctl_iso_time(&l->at, at, sizeof(at));
+	json_t *o = json_pack("{s:s,s:s,s:f,s:s}", "result", l->ok ? "ok" : "failed", "at", at,
+			      "duration_ms", l->ms, "snapshot", l->path);
+	if (!l->ok)
+		json_object_set_new(o, "error", json_string(l->reason));
+	return o;
+}
+
+static json_t *cmd_status(struct cp_app *app)
+{
+	json_t *r = ok(), *counts = json_object();
+	uint64_t total = 0;
+	char at[32];
+
+	pthread_mutex_lock(&app->gen_lock);
+	const struct cp_gen *g = cp_gen_current(app);
+	for (unsigned t = 0; t < CP_T__COUNT; t++) {
+		uint64_t n = cp_store_count(g->store, (enum cp_itype)t);
+		json_object_set_new(counts, cp_itype_name((enum cp_itype)t), json_integer((json_int_t)n));
+		total += n;
+	}
+	cp_ctl_iso_time(&g->loaded, at, sizeof(at));
+	json_object_set_new(r, "generation", json_integer((json_int_t)g->id));
+	json_object_set_new(r, "snapshot", json_string(g->path));
+	json_object_set_new(r, "loaded", json_string(at));
+	pthread_mutex_unlock(&app->gen_lock);
+	json_object_set_new(r, "indicators", json_integer((json_int_t)total));
+	json_object_set_new(r, "counts", counts);
+	json_object_set_new(r, "last_reload", last_reload(app));
+	json_object_set_new(r, "reload_running",
+			    json_boolean(__atomic_load_n(&app->reload_busy, __ATOMIC_ACQUIRE)));
+	json_object_set_new(r, "workers", json_integer(app->nworkers));
+	json_object_set_new(r, "mode", json_string(app->mode == CP_MODE_INLINE ? "inline" : "monitor"));
+	return r;
+}
+
+static json_t *cmd_lookup(struct cp_app *app, const struct cp_ctl_req *q)
+{
+	struct cp_ind ind;
+	const char *why = NULL;
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (cp_norm(q->type, q->value, q->vlen, &ind, &why) != 0)
+		return cp_ctl_error(why);
+	FILE *f = open_memstream(&buf, &n);
+	if (f == NULL)
+		return cp_ctl_error("out of memory");
+	pthread_mutex_lock(&app->gen_lock);
+	unsigned k = cp_intel_lookup(cp_gen_current(app)->store, &ind, f);
+	pthread_mutex_unlock(&app->gen_lock);
+	fclose(f);
+	json_t *r = ok(), *res = k ? json_loads(buf, 0, NULL) : json_null();
+	free(buf);
+	json_object_set_new(r, "match", res ? res : json_null());
+	return r;
+}
+
+static json_t *cmd_version(void)
+{
+	return json_pack("{s:b,s:s,s:i,s:s}", "ok", 1, "version", CP_VERSION, "snapshot_format",
+			 (int)cp_snap_format_version(), "dpdk", rte_version());
+}
+
+static json_t *cmd_help(void)
+{
+	json_t *r = ok(), *a = json_array();
+
+	for (unsigned i = 0; i < CP_CTL__COUNT; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "name", cp_ctl_cmds[i].name,
+						   "usage", cp_ctl_cmds[i].usage, "help",
+						   cp_ctl_cmds[i].help));
+	json_object_set_new(r, "commands", a);
+	return r;
+}
+
+json_t *cp_ctl_error(const char *reason)
+{
+	return json_pack("{s:b,s:s}", "ok", 0, "error", reason ? reason : "failed");
+}
+
+json_t *cp_ctl_run(struct cp_app *app, const struct cp_ctl_req *q)
+{
+	switch (q->cmd) {
+	case CP_CTL_LOOKUP:
+		return cmd_lookup(app, q);
+	case CP_CTL_STATS:
+		return cmd_stats(app);
+	case CP_CTL_STATUS:
+		return cmd_status(app);
+	case CP_CTL_VERSION:
+		return cmd_version();
+	case CP_CTL_HELP:
+		return cmd_help();
+	default:
+		return cp_ctl_error("not a synchronous command");
+	}
+}

@@ -1,0 +1,90 @@
+/* The control protocol: every command parses from its JSON line and is built
+ * from chokepoint-ctl's words; bad requests are refused with a reason. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/ctl.h"
+
+static struct cp_ctl_req r;
+static char err[256];
+
+static int parse(const char *s)
+{
+	err[0] = '\0';
+	return cp_ctl_parse(s, strlen(s), &r, err, sizeof(err));
+}
+
+Test(ctl, every_command_in_the_table_round_trips)
+{
+	for (unsigned i = 0; i < CP_CTL__COUNT; i++) {
+		const struct cp_ctl_cmd_info *c = &cp_ctl_cmds[i];
+		char *words[3] = { (char *)c->name, "ipv4", "192.0.2.1" };
+		int n = c->args == CP_CTL_ARGS_TYPE_VALUE ? 3 : 1;
+		char *line = cp_ctl_request(n, words, err, sizeof(err));
+		cr_assert_not_null(line, "%s: %s", c->name, err);
+		cr_expect_eq(parse(line), 0, "%s: %s", line, err);
+		cr_expect_eq(r.cmd, i);
+		cr_expect(c->help != NULL && strlen(c->help) > 10, "%s has help", c->name);
+		cr_expect(strncmp(c->usage, c->name, strlen(c->name)) == 0);
+		free(line);
+	}
+}
+
+Test(ctl, arguments)
+{
+	cr_assert_eq(parse("{\"cmd\":\"reload\",\"path\":\"/var/lib/x.cpsnap\"}"), 0, "%s", err);
+	cr_expect_str_eq(r.path, "/var/lib/x.cpsnap");
+	cr_assert_eq(parse("{\"cmd\":\"reload\"}"), 0);
+	cr_expect_str_eq(r.path, "", "no path: the snapshot in force");
+	cr_assert_eq(parse("{\"cmd\":\"lookup\",\"type\":\"domain\",\"value\":\"Evil.Example\"}"), 0);
+	cr_expect_eq(r.type, CP_T_DOMAIN);
+	cr_expect_str_eq(r.value, "Evil.Example");
+	cr_expect_eq(r.vlen, 12);
+	/* Members it does not know are ignored, as JSON APIs do. */
+	cr_expect_eq(parse("{\"cmd\":\"status\",\"id\":7}"), 0);
+	char *words[] = { "reload", "a b.cpsnap" };
+	char *line = cp_ctl_request(2, words, err, sizeof(err));
+	cr_assert_not_null(line);
+	cr_expect_eq(parse(line), 0);
+	cr_expect_str_eq(r.path, "a b.cpsnap");
+	free(line);
+}
+
+Test(ctl, refusals_say_why)
+{
+	static const struct {
+		const char *line, *reason;
+	} bad[] = {
+		{ "", "invalid JSON" },
+		{ "{\"cmd\":\"status\"", "invalid JSON" },
+		{ "[1,2]", "a request is a JSON object" },
+		{ "{\"cmd\":7}", "a request needs a \"cmd\" string" },
+		{ "{}", "a request needs a \"cmd\" string" },
+		{ "{\"cmd\":\"explode\"}", "unknown command 'explode'" },
+		{ "{\"cmd\":\"status\",\"cmd\":\"reload\"}", "invalid JSON" },
+		{ "{\"cmd\":\"lookup\",\"type\":\"ipv4\"}", "lookup needs" },
+		{ "{\"cmd\":\"lookup\",\"type\":\"ipv9\",\"value\":\"x\"}", "unknown indicator type" },
+		{ "{\"cmd\":\"lookup\",\"type\":\"ipv4\",\"value\":1}", "lookup needs" },
+		{ "{\"cmd\":\"reload\",\"path\":\"\"}", "\"path\" must be a file name" },
+		{ "{\"cmd\":\"reload\",\"path\":\"a\\u0000b\"}", "invalid JSON" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(parse(bad[i].line), -EINVAL, "%s", bad[i].line);
+		cr_expect(strstr(err, bad[i].reason) != NULL, "%s -> %s", bad[i].line, err);
+	}
+	char *big = malloc(CP_CTL_MSG_MAX + 2);
+	memset(big, ' ', CP_CTL_MSG_MAX + 1);
+	big[CP_CTL_MSG_MAX + 1] = '\0';
+	cr_expect_eq(parse(big), -EINVAL);
+	cr_expect(strstr(err, "64 KiB") != NULL, "%s", err);
+	free(big);
+	char *w1[] = { "lookup", "ipv4" }, *w2[] = { "nope" }, *w3[] = { "status", "extra" };
+	cr_expect_null(cp_ctl_request(2, w1, err, sizeof(err)));
+	cr_expect(strstr(err, "usage: lookup TYPE VALUE") != NULL, "%s", err);
+	cr_expect_null(cp_ctl_request(1, w2, err, sizeof(err)));
+	cr_expect_null(cp_ctl_request(2, w3, err, sizeof(err)));
+	cr_expect_null(cp_ctl_request(0, w2, err, sizeof(err)));
+}
