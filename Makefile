@@ -100,6 +100,17 @@ $(B)/chokepoint-ctl: $(call obj,engine/ctl/ctl_main.c) $(LIBCP)
 $(B)/chokepoint-bench: $(call obj,$(BENCH_SRC) engine/app/worker.c) $(LIBCP)
 	$(CC) $(CFLAGS) $^ -o $@ $(DPDK_LD) -lrte_net_ring $(LIBS_CP) $(LIBS_JE)
 
+# The engine under AddressSanitizer: tests/integration/engine_ctl.sh runs its
+# reload test against it too (without jemalloc, so ASan sees every malloc).
+ASAN_CF := -fsanitize=address -fno-omit-frame-pointer
+ASAN_SRC := $(APP_SRC) $(ENGINE_SRC) $(LOADER_SRC)
+$(B)/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(DPDK_CF) $(CFLAGS) $(ASAN_CF) -c $< -o $@
+
+$(B)/asan/chokepoint: $(patsubst %.c,$(B)/asan/obj/%.o,$(ASAN_SRC))
+	$(CC) $(CFLAGS) $(ASAN_CF) $^ -o $@ $(DPDK_LD) $(LIBS_CP)
+
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(CRIT_LD) $(LIBS_CP)
@@ -127,7 +138,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBFUZZ)
 fuzz: $(FUZZERS)
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} BUILD=$(B) tests/integration/fuzz.sh
 
-test: all $(TESTS) $(FUZZERS)
+test: all $(TESTS) $(FUZZERS) $(B)/asan/chokepoint
 	@scripts/run-tests $(B) $(TESTS)
 
 unit: $(TESTS)
@@ -142,4 +153,4 @@ bench: all
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/obj $(B)/fuzzobj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/fuzzobj $(B)/asan -name '*.d' 2>/dev/null)

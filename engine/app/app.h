@@ -89,6 +89,7 @@ struct cp_app {
 	const char *eve_path;
 	FILE *eve;                   /* opened before the workers start */
 	unsigned nports, nworkers;
+	int ports_up;                /* every port configured and started */
 	struct cp_worker *w;
 	volatile sig_atomic_t quit;  /* set by SIGINT/SIGTERM */
 	volatile int workers_done;

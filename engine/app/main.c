@@ -199,6 +199,7 @@ static int setup_ports(void)
 			w->q[w->nq++] = (struct cp_rxq){ .port = p, .queue = q, .peer = p ^ 1 };
 		}
 	}
+	app.ports_up = 1;
 	return 0;
 }
 
@@ -246,6 +247,25 @@ static int load_intel(const char *path)
 		cp_store_count(s, CP_T_DOMAIN), cp_store_count(s, CP_T_URL),
 		cp_store_count(s, CP_T_JA3));
 	return 0;
+}
+
+/* Frees what setup made, on every way out: the ASan build of the reload
+ * test checks that nothing leaks, a failed start included. */
+static int teardown(int rc)
+{
+	for (uint16_t p = 0; p < app.nports && app.ports_up; p++) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
+	for (unsigned i = 0; app.w != NULL && i < app.nworkers; i++) {
+		cp_inspector_free(app.w[i].in);
+		rte_ring_free(app.w[i].ring);
+	}
+	rte_free(app.w);
+	cp_gen_free(app.gen);
+	rte_free(app.qs);
+	rte_eal_cleanup();
+	return rc;
 }
 
 static int wants_help(int argc, char **argv)
@@ -300,16 +320,15 @@ int main(int argc, char **argv)
 			CP_MAX_PORTS / 2, app.nports);
 		return 2;
 	}
-	if (setup_workers() != 0 || load_intel(snap) != 0 || setup_ports() != 0)
-		return 2;
-	if (cp_ctl_start(&app) != 0)
-		return 2;
+	if (setup_workers() != 0 || load_intel(snap) != 0 || setup_ports() != 0 ||
+	    cp_ctl_start(&app) != 0)
+		return teardown(2);
 	/* Last, so that a failed start leaves no empty alert file behind. */
 	app.eve = strcmp(app.eve_path, "-") == 0 ? stdout : fopen(app.eve_path, "a");
 	if (app.eve == NULL) {
 		fprintf(stderr, "chokepoint: --eve %s: %s\n", app.eve_path, strerror(errno));
 		cp_ctl_stop(&app);
-		return 2;
+		return teardown(2);
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -324,10 +343,5 @@ int main(int argc, char **argv)
 	cp_stats_print(&app, stdout, 1);
 	if (app.eve != stdout)
 		fclose(app.eve);
-	for (uint16_t p = 0; p < app.nports; p++) {
-		rte_eth_dev_stop(p);
-		rte_eth_dev_close(p);
-	}
-	rte_eal_cleanup();
-	return 0;
+	return teardown(0);
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,10 @@ static int ask(const char *path, const char *line, char **reply)
 		return -1;
 	}
 	size_t len = strlen(line);
-	if (write(fd, line, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+	/* A refused client (too many, not allowed) finds a reply and a closed
+	 * socket: the write may fail, the reply is still there to read. */
+	if ((write(fd, line, len) != (ssize_t)len || write(fd, "\n", 1) != 1) && errno != EPIPE &&
+	    errno != ECONNRESET) {
 		fprintf(stderr, "chokepoint-ctl: %s: %s\n", path, strerror(errno));
 		close(fd);
 		free(buf);
@@ -116,6 +120,7 @@ int main(int argc, char **argv)
 	int json = 0, prom = 0, c;
 	char err[256], *reply;
 
+	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "+s:jph", opts, NULL)) != -1) {
 		if (c == 's')
 			path = optarg;

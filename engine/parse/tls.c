@@ -203,7 +203,7 @@ enum cp_l7 cp_parse_tls_hello(const uint8_t *pay, size_t len, struct cp_tls_hell
 			      enum cp_anomaly *why)
 {
 	struct cur c = { pay, len }, rec, body;
-	unsigned type, ver, rlen, hs;
+	unsigned type, ver = 0, rlen = 0, hs;  /* set by u16: len >= 5 was checked */
 
 	memset(h, 0, sizeof(*h));
 	if (len < 1 || pay[0] != REC_HANDSHAKE)

@@ -3,6 +3,9 @@
  *   mkpcap demo IN.pcap PASS.pcap   the demo traffic, and the packets an
  *                                   inline engine with the demo feed passes
  *   mkpcap empty OUT.pcap           a capture with no packets
+ *   mkpcap probe OUT.pcap N         N UDP packets between 10.0.0.0/16
+ *                                   hosts, then one from the probe host
+ *                                   203.0.113.77 (for reload tests)
  *   mkpcap cmp A.pcap B.pcap        exit 0 when both hold the same packet
  *                                   bytes in the same order
  *
@@ -11,6 +14,7 @@
 
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct out {
@@ -175,14 +179,37 @@ static int cmp(const char *a, const char *b)
 	return 0;
 }
 
+static int probe(const char *path, unsigned n)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	struct out o = { .all = pcap_dump_open(dead, path) };
+	struct fb f = { .n = 0 };
+
+	if (o.all == NULL)
+		return 1;
+	for (unsigned i = 0; i <= n; i++) {
+		uint32_t src = i < n ? 0x0a000000 | (i & 0xffff) : 0xcb00714d;
+		f.n = 0, udp4(&f, 0, 9999, "data", 4), ips(&f, 0, src, 0x0a010001);
+		struct pcap_pkthdr h = { .ts = { .tv_sec = 1764400000, .tv_usec = (int)i % 1000000 },
+					 .caplen = (bpf_u_int32)f.n, .len = (bpf_u_int32)f.n };
+		pcap_dump((u_char *)o.all, &h, f.b);
+	}
+	pcap_dump_close(o.all);
+	pcap_close(dead);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "probe") == 0)
+		return probe(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "demo") == 0)
 		return demo(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "empty") == 0)
 		return empty(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "cmp") == 0)
 		return cmp(argv[2], argv[3]);
-	fprintf(stderr, "usage: mkpcap demo IN.pcap PASS.pcap | empty OUT.pcap | cmp A.pcap B.pcap\n");
+	fprintf(stderr, "usage: mkpcap demo IN.pcap PASS.pcap | empty OUT.pcap | probe OUT.pcap N |"
+			" cmp A.pcap B.pcap\n");
 	return 2;
 }
