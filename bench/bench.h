@@ -46,6 +46,9 @@ int bench_lookup(int argc, char **argv);
 int bench_pipeline(int argc, char **argv);
 int bench_compile(int argc, char **argv);
 int bench_gen(int argc, char **argv);
+int bench_reload(int argc, char **argv);
+/* EAL's -l for bench_eal_init: "0" unless a bench needs a worker lcore. */
+extern const char *bench_lcores;
 /* Starts DPDK's EAL on one core with mem_mb of memory and up to two vdevs
  * (NULL: none). */
 int bench_eal_init(unsigned mem_mb, const char *vdev0, const char *vdev1);

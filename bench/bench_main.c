@@ -33,11 +33,13 @@ void bench_figure(const struct bench_out *o, const char *figure, double value, c
 	fflush(stdout);
 }
 
+const char *bench_lcores = "0";
+
 int bench_eal_init(unsigned mem_mb, const char *vdev0, const char *vdev1)
 {
 	char mem[32];
 	char *args[16] = { "chokepoint-bench", "--no-huge", "-m", mem, "--no-pci", "--no-telemetry",
-			   "-l", "0", "--log-level=error", "--no-shconf" };
+			   "-l", (char *)bench_lcores, "--log-level=error", "--no-shconf" };
 	int n = 10;
 
 	snprintf(mem, sizeof(mem), "%u", mem_mb);
@@ -58,6 +60,7 @@ static void usage(void)
 		"       chokepoint-bench gen     --count N [--seed S] [--mix M] [--format F] [--distinct N] > feed\n"
 		"       chokepoint-bench pipeline [--count N] [--packets N] [--mix 64|imix|dns|tls]\n"
 		"                                 [--json] [--dir D]\n"
+		"       chokepoint-bench reload  [--count N[,N...]] [--reloads K] [--json] [--dir D]\n"
 		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n");
 }
 
@@ -75,6 +78,8 @@ int main(int argc, char **argv)
 		return bench_gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "pipeline") == 0)
 		return bench_pipeline(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reload") == 0)
+		return bench_reload(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

@@ -78,18 +78,41 @@ static const char *check_header(const struct cp_snap_hdr *h, size_t fsize, char 
 	return NULL;
 }
 
+/* Copies section i to memory advised for huge pages while checking its
+ * checksum, 32 MiB at a time, dropping the file's pages behind: a reload
+ * then holds the old set, the new one and 32 MiB, not a whole section of
+ * file pages besides (10 M indicators: peak 2.18x the steady RSS -> ~1x +
+ * the new set). Returns 0, -ENOMEM, or -EBADMSG (nothing kept). */
+#define COPY_CHUNK (32u << 20)
+
 static int copy_huge(struct cp_snap *snap, uint32_t i)
 {
 	const struct cp_snap_sect *s = &snap->hdr->sect[i];
-	void *p = cp_mem_alloc(s->size);
+	uint8_t *p = cp_mem_alloc(s->size);
+	XXH3_state_t *st = XXH3_createState();
+	const uint8_t *src = snap->map + s->off;
 
-	if (p == NULL)
-		return -errno;
-	memcpy(p, snap->map + s->off, s->size);
+	if (p == NULL || st == NULL || XXH3_64bits_reset(st) != XXH_OK) {
+		cp_mem_free(p, s->size);
+		XXH3_freeState(st);
+		return -ENOMEM;
+	}
+	for (uint64_t off = 0; off < s->size; off += COPY_CHUNK) {
+		size_t n = s->size - off < COPY_CHUNK ? (size_t)(s->size - off) : COPY_CHUNK;
+		memcpy(p + off, src + off, n);
+		XXH3_64bits_update(st, src + off, n);
+		/* Whole pages only: the section starts page-aligned. */
+		size_t drop = off + n == s->size ? n : n & ~(size_t)4095;
+		madvise((void *)(src + off), drop, MADV_DONTNEED);
+	}
+	int ok = XXH3_64bits_digest(st) == s->cksum;
+	XXH3_freeState(st);
+	if (!ok) {
+		cp_mem_free(p, s->size);
+		return -EBADMSG;
+	}
 	snap->data[i] = p;
 	snap->copy_size[i] = s->size;
-	/* The file pages are no longer needed: let the kernel drop them. */
-	madvise((void *)(snap->map + s->off), s->size, MADV_DONTNEED);
 	return 0;
 }
 
@@ -111,8 +134,12 @@ static struct cp_snap *verify(struct cp_snap *snap, const char *path, unsigned f
 		return refuse(err, errlen, EBADMSG, path, "%s", why);
 	for (uint32_t i = 0; i < h->nsect; i++) {
 		const struct cp_snap_sect *s = &h->sect[i];
+		int copy = (flags & CP_SNAP_HUGE) && s->size >= (2u << 20);
+		int rc = copy ? copy_huge(snap, i) : 0;
 
-		if (XXH3_64bits(snap->map + s->off, s->size) != s->cksum)
+		if (rc == -ENOMEM)
+			return refuse(err, errlen, ENOMEM, path, "out of memory copying section %u", i);
+		if (rc != 0 || (!copy && XXH3_64bits(snap->map + s->off, s->size) != s->cksum))
 			return refuse(err, errlen, EBADMSG, path,
 				      "checksum mismatch in section %u (id 0x%x)", i, s->id);
 		/* Padding up to the next section (or the end) must be zero: any
@@ -122,9 +149,8 @@ static struct cp_snap *verify(struct cp_snap *snap, const char *path, unsigned f
 			if (snap->map[p] != 0)
 				return refuse(err, errlen, EBADMSG, path,
 					      "non-zero padding after section %u", i);
-		snap->data[i] = snap->map + s->off;
-		if ((flags & CP_SNAP_HUGE) && s->size >= (2u << 20) && copy_huge(snap, i) != 0)
-			return refuse(err, errlen, ENOMEM, path, "out of memory copying section %u", i);
+		if (!copy)
+			snap->data[i] = snap->map + s->off;
 	}
 	return snap;
 }
