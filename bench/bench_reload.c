@@ -7,10 +7,13 @@
  *   - packets lost during the reloads (received, not sent nor dropped by
  *     verdict, or missed by the port), beside 0;
  *   - the forwarding rate during the reloads beside the rate without.
- * Live add and remove are not built yet, so their rates are not reported. */
+ *   - live add and remove operations a second (each published and its
+ *     predecessor retired, as chokepoint-ctl add/remove do), beside
+ *     reloads a second of the same set. */
 #include "bench.h"
 #include "../engine/app/app.h"
 #include "snapshot/snapshot.h"
+#include "store/delta.h"
 #include "store/store.h"
 
 #include <fcntl.h>
@@ -174,6 +177,23 @@ static int one_size(struct rl_opts *o, uint64_t n, struct sampler *sm)
 		peak_ratio = r > peak_ratio ? r : peak_ratio;
 	}
 	double during = (double)(CP_STAT_GET(app.w->st.rx) - rx0) / (bench_now() - t0) / 1e6;
+	/* Live changes over this set: 1000 adds, then 1000 removes of them. */
+	struct cp_delta_in x = { .kind = CP_DELTA_ADD, .action = CP_ACT_DROP, .feed = "bench" };
+	double a0 = bench_now();
+	for (unsigned k = 0; k < 2000; k++) {
+		char ip[32];
+		const char *why;
+		snprintf(ip, sizeof(ip), "100.64.%u.%u", (k % 1000) / 250, k % 250);
+		cp_norm(CP_T_IPV4, ip, strlen(ip), &x.ind, &why);
+		x.kind = k < 1000 ? CP_DELTA_ADD : CP_DELTA_REMOVE;
+		if (cp_intel_change(&app, &x, err, sizeof(err)) != 0) {
+			fprintf(stderr, "change: %s\n", err);
+			return -1;
+		}
+	}
+	double ops = 2000 / (bench_now() - a0);
+	cp_intel_sweep(&app, INT64_MAX);  /* nothing expires: a no-op */
+	app.live.n = 0;
 	uint64_t gone = lost() - lost0;
 	unlink(path);
 	snprintf(fig, sizeof(fig), "reload.%lluM.time_to_active", (unsigned long long)(n / 1000000));
@@ -191,6 +211,8 @@ static int one_size(struct rl_opts *o, uint64_t n, struct sampler *sm)
 	bench_figure(&o->out, fig, (double)gone, "packets", "target", 0, 1);
 	snprintf(fig, sizeof(fig), "reload.%lluM.rate_during", (unsigned long long)(n / 1000000));
 	bench_figure(&o->out, fig, during, "Mpps", "rate without reloads", idle, 0);
+	snprintf(fig, sizeof(fig), "reload.%lluM.live_ops", (unsigned long long)(n / 1000000));
+	bench_figure(&o->out, fig, ops, "ops/s", "reloads/s of this set", o->reloads / sum, 0);
 	return 0;
 }
 

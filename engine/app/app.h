@@ -48,6 +48,8 @@ struct cp_app;
 struct cp_gen {
 	struct cp_snap *snap;
 	struct cp_store *store;
+	struct cp_delta *delta;      /* live changes over store; NULL: none */
+	int shares_base;             /* snap and store belong to a newer gen */
 	uint64_t id;                 /* 1, 2, ...: the generation number */
 	char path[4096];
 	struct timespec loaded;      /* CLOCK_REALTIME */
@@ -62,6 +64,14 @@ struct cp_reload_status {
 	struct timespec at;          /* CLOCK_REALTIME, when it ended */
 	double ms;
 	char path[4096];
+};
+
+/* Live changes, as the control plane keeps them: rebuilt into a cp_delta
+ * for each change, sweep and reload. Under app->publish_lock. */
+struct cp_live {
+	struct cp_delta_in *e;
+	unsigned n, cap;
+	uint64_t adds, removes, expired;
 };
 
 struct cp_worker {
@@ -82,6 +92,9 @@ struct cp_app {
 	/* Held by control-plane readers of gen (commands, telemetry) while
 	 * they use it, and by a reload while it frees the old one. */
 	pthread_mutex_t gen_lock;
+	/* Serialises publishing (reload, add, remove, sweep) and guards live. */
+	pthread_mutex_t publish_lock;
+	struct cp_live live;
 	struct rte_rcu_qsbr *qs;     /* one reader per worker */
 	uint64_t mem_limit;          /* bytes old + new may take in a reload; 0: free RAM */
 	enum cp_mode mode;
@@ -121,6 +134,13 @@ int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen
  * frees the old set after the grace period. Control thread only, one at a
  * time. Returns 0, or -errno with the reason in err; the old set stays. */
 int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errlen);
+
+/* Applies one live change (add: upsert, dropping a tombstone of the same
+ * value; remove: drop a live add and lay a tombstone) and publishes it.
+ * Returns 0, or -errno with the reason in err. */
+int cp_intel_change(struct cp_app *app, const struct cp_delta_in *x, char *err, size_t errlen);
+/* Drops live entries expired at now and publishes if any; returns how many. */
+unsigned cp_intel_sweep(struct cp_app *app, int64_t now);
 
 /* ctl_server.c: the control socket's thread. Returns 0 once listening, or
  * -errno with a message printed. */

@@ -78,6 +78,12 @@ static json_t *cmd_status(struct cp_app *app)
 	json_object_set_new(r, "indicators", json_integer((json_int_t)total));
 	json_object_set_new(r, "counts", counts);
 	json_object_set_new(r, "last_reload", last_reload(app));
+	pthread_mutex_lock(&app->publish_lock);
+	json_object_set_new(r, "live", json_pack("{s:i,s:I,s:I,s:I}", "entries", app->live.n, "adds",
+						 (json_int_t)app->live.adds, "removes",
+						 (json_int_t)app->live.removes, "expired",
+						 (json_int_t)app->live.expired));
+	pthread_mutex_unlock(&app->publish_lock);
 	json_object_set_new(r, "reload_running",
 			    json_boolean(__atomic_load_n(&app->reload_busy, __ATOMIC_ACQUIRE)));
 	json_object_set_new(r, "workers", json_integer(app->nworkers));
@@ -125,6 +131,32 @@ static json_t *cmd_help(void)
 	return r;
 }
 
+static json_t *cmd_change(struct cp_app *app, const struct cp_ctl_req *q)
+{
+	struct cp_delta_in x;
+	const char *why = NULL;
+	char err[256];
+
+	memset(&x, 0, sizeof(x));
+	if (cp_norm(q->type, q->value, q->vlen, &x.ind, &why) != 0)
+		return cp_ctl_error(why);
+	x.kind = q->cmd == CP_CTL_ADD ? CP_DELTA_ADD : CP_DELTA_REMOVE;
+	x.action = (uint8_t)q->action;
+	x.expires = q->ttl ? (int64_t)time(NULL) + q->ttl : 0;
+	snprintf(x.feed, sizeof(x.feed), "%s", q->feed);
+	if (cp_intel_change(app, &x, err, sizeof(err)) != 0)
+		return cp_ctl_error(err);
+	char txt[CP_IND_MAX + 8];
+	cp_ind_format(&x.ind, txt, sizeof(txt));
+	json_t *r = ok();
+	json_object_set_new(r, "indicator", json_string(txt));
+	json_object_set_new(r, "generation", json_integer((json_int_t)cp_gen_current(app)->id));
+	json_object_set_new(r, "live", json_integer(app->live.n));
+	if (x.expires)
+		json_object_set_new(r, "expires", json_integer(x.expires));
+	return r;
+}
+
 json_t *cp_ctl_error(const char *reason)
 {
 	return json_pack("{s:b,s:s}", "ok", 0, "error", reason ? reason : "failed");
@@ -135,6 +167,9 @@ json_t *cp_ctl_run(struct cp_app *app, const struct cp_ctl_req *q)
 	switch (q->cmd) {
 	case CP_CTL_LOOKUP:
 		return cmd_lookup(app, q);
+	case CP_CTL_ADD:
+	case CP_CTL_REMOVE:
+		return cmd_change(app, q);
 	case CP_CTL_STATS:
 		return cmd_stats(app);
 	case CP_CTL_STATUS:

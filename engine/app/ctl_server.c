@@ -266,10 +266,18 @@ static void accept_one(void)
 static void *ctl_main(void *arg)
 {
 	struct epoll_event ev[CP_CTL_MAX_CLIENTS + 2];
+	time_t swept = 0;
 
 	(void)arg;
 	while (!ctl.stop) {
 		int n = epoll_wait(ctl.epfd, ev, (int)CP_ARRAY_LEN(ev), 200);
+		/* Expired live entries stop matching at their time on the data
+		 * plane; once a second they are also swept out and counted. */
+		time_t now = time(NULL);
+		if (now != swept) {
+			swept = now;
+			cp_intel_sweep(ctl.app, (int64_t)now);
+		}
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr == &ctl.lfd)
 				accept_one();

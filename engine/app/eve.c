@@ -50,64 +50,91 @@ static void indicator(const struct cp_alert *a, unsigned plen, char *buf, size_t
 		snprintf(buf, n, "%s", txt);
 }
 
+/* One matched context: what the store's metadata record (or a live
+ * entry) says about the indicator. */
+struct ctx {
+	uint8_t action, confidence;  /* 255: none */
+	uint32_t sig;
+	unsigned plen;
+	const char *feed, *id, *tags;
+};
+
+static void line(const struct cp_app *app, const struct cp_alert *a, const struct ctx *c,
+		 const char *ts, const char *sip, const char *dip, FILE *f)
+{
+	int blocked = a->verdict == CP_ACT_DROP && app->mode == CP_MODE_INLINE;
+	char ind[CP_ALERT_VALUE + 64], sig[CP_ALERT_VALUE + 400];
+
+	indicator(a, c->plen, ind, sizeof(ind));
+	fprintf(f, "{\"timestamp\":\"%s\",\"event_type\":\"alert\",\"src_ip\":\"%s\","
+		   "\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
+		ts, sip, a->sport, dip, a->dport, proto_name(a->proto));
+	if (a->app != CP_APP_NONE)
+		fprintf(f, ",\"app_proto\":\"%s\"", cp_app_name(a->app));
+	fprintf(f, ",\"alert\":{\"action\":\"%s\",\"gid\":1,\"signature_id\":%u,\"rev\":1,"
+		   "\"signature\":", blocked ? "blocked" : "allowed", c->sig);
+	snprintf(sig, sizeof(sig), "chokepoint intel %s %s %s%s (%s)",
+		 cp_action_name((enum cp_action)c->action), cp_itype_name((enum cp_itype)a->itype),
+		 a->subdomains ? "*." : "", ind, c->feed ? c->feed : "");
+	cp_json_str(f, sig);
+	fprintf(f, ",\"category\":\"Threat intelligence\",\"severity\":%u}",
+		c->action == CP_ACT_DROP ? 1 : 2);
+	fprintf(f, ",\"intel\":{\"type\":\"%s\",\"indicator\":",
+		cp_itype_name((enum cp_itype)a->itype));
+	cp_json_str(f, ind);
+	if (a->itype == CP_T_DOMAIN)
+		fprintf(f, ",\"subdomains\":%s", a->subdomains ? "true" : "false");
+	fprintf(f, ",\"matched_on\":\"%s\",\"action\":\"%s\"",
+		cp_match_on_name((enum cp_match_on)a->on), cp_action_name((enum cp_action)c->action));
+	if (a->verdict == CP_ACT_DROP && app->mode == CP_MODE_MONITOR)
+		fputs(",\"would_block\":true", f);
+	fprintf(f, ",\"generation\":%lu", (unsigned long)a->generation);
+	if (a->live != NULL)
+		fputs(",\"live\":true", f);
+	fputs(",\"feed\":", f);
+	cp_json_str(f, c->feed ? c->feed : "");
+	if (c->id != NULL) {
+		fputs(",\"id\":", f);
+		cp_json_str(f, c->id);
+	}
+	if (c->confidence != 255)
+		fprintf(f, ",\"confidence\":%u", c->confidence);
+	fputs(",\"tags\":", f);
+	cp_json_tags(f, c->tags);
+	fputs("}}\n", f);
+}
+
+/* Live entries are signature 8999999: they have no metadata id yet. */
+#define LIVE_SIG 8999999u
+
 void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 {
 	const struct cp_store *s = a->store;
 	const uint32_t *ents;
-	unsigned k = cp_store_set(s, a->ref, &ents);
-	char ts[64], sip[INET6_ADDRSTRLEN], dip[INET6_ADDRSTRLEN], ind[CP_ALERT_VALUE + 64];
+	char ts[64], sip[INET6_ADDRSTRLEN], dip[INET6_ADDRSTRLEN];
 	int af = a->family == 4 ? AF_INET : AF_INET6;
-	int blocked = a->verdict == CP_ACT_DROP && app->mode == CP_MODE_INLINE;
 
 	timestamp(app, a->tsc, ts, sizeof(ts));
 	inet_ntop(af, a->src, sip, sizeof(sip));
 	inet_ntop(af, a->dst, dip, sizeof(dip));
+	if (a->live != NULL) {
+		const struct cp_delta_ent *e = a->live;
+		struct ctx c = { .action = e->action, .confidence = 255, .sig = LIVE_SIG,
+				 .plen = e->plen, .feed = e->feed };
+		line(app, a, &c, ts, sip, dip, f);
+		return;
+	}
+	unsigned k = cp_store_set(s, a->ref, &ents);
 	for (unsigned i = 0; i < k; i++) {
 		const struct cp_meta_rec *m = cp_store_meta(s, ents[i] & 0xffffff);
-		unsigned plen = (ents[i] >> 24) ? (ents[i] >> 24) - 1 : 0;
-		const char *feed = m ? cp_store_str(s, m->feed) : NULL;
-		const char *id = m ? cp_store_str(s, m->id) : NULL;
-
 		if (m == NULL)
 			continue;
-		indicator(a, plen, ind, sizeof(ind));
-		fprintf(f, "{\"timestamp\":\"%s\",\"event_type\":\"alert\",\"src_ip\":\"%s\","
-			   "\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
-			ts, sip, a->sport, dip, a->dport, proto_name(a->proto));
-		if (a->app != CP_APP_NONE)
-			fprintf(f, ",\"app_proto\":\"%s\"", cp_app_name(a->app));
-		fprintf(f, ",\"alert\":{\"action\":\"%s\",\"gid\":1,\"signature_id\":%u,\"rev\":1,"
-			   "\"signature\":", blocked ? "blocked" : "allowed",
-			9000000u + (ents[i] & 0xffffff));
-		char sig[CP_ALERT_VALUE + 400];
-		snprintf(sig, sizeof(sig), "chokepoint intel %s %s %s%s (%s)",
-			 cp_action_name((enum cp_action)m->action), cp_itype_name((enum cp_itype)a->itype),
-			 a->subdomains ? "*." : "", ind, feed ? feed : "");
-		cp_json_str(f, sig);
-		fprintf(f, ",\"category\":\"Threat intelligence\",\"severity\":%u}",
-			m->action == CP_ACT_DROP ? 1 : 2);
-		fprintf(f, ",\"intel\":{\"type\":\"%s\",\"indicator\":",
-			cp_itype_name((enum cp_itype)a->itype));
-		cp_json_str(f, ind);
-		if (a->itype == CP_T_DOMAIN)
-			fprintf(f, ",\"subdomains\":%s", a->subdomains ? "true" : "false");
-		fprintf(f, ",\"matched_on\":\"%s\",\"action\":\"%s\"",
-			cp_match_on_name((enum cp_match_on)a->on),
-			cp_action_name((enum cp_action)m->action));
-		if (a->verdict == CP_ACT_DROP && app->mode == CP_MODE_MONITOR)
-			fputs(",\"would_block\":true", f);
-		fprintf(f, ",\"generation\":%lu", (unsigned long)a->generation);
-		fputs(",\"feed\":", f);
-		cp_json_str(f, feed ? feed : "");
-		if (id != NULL) {
-			fputs(",\"id\":", f);
-			cp_json_str(f, id);
-		}
-		if (m->confidence != 255)
-			fprintf(f, ",\"confidence\":%u", m->confidence);
-		fputs(",\"tags\":", f);
-		cp_json_tags(f, cp_store_str(s, m->tags));
-		fputs("}}\n", f);
+		struct ctx c = { .action = m->action, .confidence = m->confidence,
+				 .sig = 9000000u + (ents[i] & 0xffffff),
+				 .plen = (ents[i] >> 24) ? (ents[i] >> 24) - 1 : 0,
+				 .feed = cp_store_str(s, m->feed), .id = cp_store_str(s, m->id),
+				 .tags = cp_store_str(s, m->tags) };
+		line(app, a, &c, ts, sip, dip, f);
 	}
 }
 

@@ -10,6 +10,7 @@
  */
 #include "app.h"
 #include "snapshot/snapshot.h"
+#include "store/delta.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -60,8 +61,11 @@ void cp_gen_free(struct cp_gen *g)
 {
 	if (g == NULL)
 		return;
-	cp_store_close(g->store);
-	cp_snap_close(g->snap);
+	cp_delta_free(g->delta);
+	if (!g->shares_base) {
+		cp_store_close(g->store);
+		cp_snap_close(g->snap);
+	}
 	free(g);
 }
 
@@ -69,6 +73,7 @@ int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen
 {
 	size_t sz = rte_rcu_qsbr_get_memsize(app->nworkers);
 
+	pthread_mutex_init(&app->publish_lock, NULL);
 	app->qs = rte_zmalloc("rcu", sz, RTE_CACHE_LINE_SIZE);
 	if (app->qs == NULL || rte_rcu_qsbr_init(app->qs, app->nworkers) != 0) {
 		snprintf(err, errlen, "RCU state: out of memory");
@@ -128,6 +133,131 @@ static void drain_alerts(struct cp_app *app)
 			usleep(200);
 }
 
+static void publish(struct cp_app *app, struct cp_gen *g)
+{
+	pthread_mutex_lock(&app->gen_lock);
+	__atomic_store_n(&app->gen, g, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&app->gen_lock);
+}
+
+/* Frees old once no reader can hold it: every worker has passed a
+ * quiescent state (or is offline) since the swap, and the writer has
+ * formatted every alert made with it. */
+static void retire(struct cp_app *app, struct cp_gen *old)
+{
+	rte_rcu_qsbr_synchronize(app->qs, RTE_QSBR_THRID_INVALID);
+	drain_alerts(app);
+	pthread_mutex_lock(&app->gen_lock);
+	cp_gen_free(old);
+	pthread_mutex_unlock(&app->gen_lock);
+}
+
+/* Publishes the live changes over the base in force: a new generation
+ * sharing its snapshot and store. Under publish_lock. */
+static int publish_live(struct cp_app *app, char *err, size_t errlen)
+{
+	struct cp_gen *old = (struct cp_gen *)cp_gen_current(app), *g = malloc(sizeof(*g));
+
+	if (g == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*g = *old;
+	g->delta = cp_delta_build(g->store, app->live.e, app->live.n);
+	if (g->delta == NULL) {
+		snprintf(err, errlen, errno == E2BIG ? "too many live changes (%u, or %u prefixes)"
+						     : "out of memory",
+			 CP_DELTA_MAX, CP_DELTA_MAX_PREFIXES);
+		free(g);
+		return -errno;
+	}
+	g->id = old->id + 1;
+	old->shares_base = 1;  /* the base is the new generation's now */
+	publish(app, g);
+	pthread_mutex_unlock(&app->publish_lock);
+	retire(app, old);
+	pthread_mutex_lock(&app->publish_lock);
+	return 0;
+}
+
+static int same_value(const struct cp_ind *a, const struct cp_ind *b)
+{
+	return a->type == b->type && a->len == b->len && a->plen == b->plen &&
+	       a->subdomains == b->subdomains && memcmp(a->v, b->v, a->len) == 0;
+}
+
+static void drop_live(struct cp_live *l, unsigned i)
+{
+	l->e[i] = l->e[--l->n];
+}
+
+int cp_intel_change(struct cp_app *app, const struct cp_delta_in *x, char *err, size_t errlen)
+{
+	struct cp_live *l = &app->live;
+	int rc;
+
+	int prefix = (x->ind.type == CP_T_IPV4 && x->ind.plen < 32) ||
+		     (x->ind.type == CP_T_IPV6 && x->ind.plen < 128);
+	int had = 0;
+
+	pthread_mutex_lock(&app->publish_lock);
+	for (unsigned i = 0; i < l->n; i++)
+		if (same_value(&l->e[i].ind, &x->ind)) {
+			drop_live(l, i);  /* at most one entry a value */
+			had = 1;
+			break;
+		}
+	if (prefix && x->kind == CP_DELTA_REMOVE) {
+		/* Tombstones hide exact values; a snapshot's prefix goes by reload. */
+		rc = had ? publish_live(app, err, errlen) : -EINVAL;
+		if (!had)
+			snprintf(err, errlen, "no live prefix to remove (a snapshot's prefixes go by reload)");
+		else if (rc == 0)
+			l->removes++;
+		pthread_mutex_unlock(&app->publish_lock);
+		return rc;
+	}
+	if (l->n == l->cap) {
+		unsigned cap = l->cap ? l->cap * 2 : 64;
+		struct cp_delta_in *e = realloc(l->e, cap * sizeof(*e));
+		if (e == NULL) {
+			pthread_mutex_unlock(&app->publish_lock);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		l->e = e, l->cap = cap;
+	}
+	l->e[l->n++] = *x;
+	if ((rc = publish_live(app, err, errlen)) != 0)
+		l->n--;  /* not in force: not kept */
+	else if (x->kind == CP_DELTA_ADD)
+		l->adds++;
+	else
+		l->removes++;
+	pthread_mutex_unlock(&app->publish_lock);
+	return rc;
+}
+
+unsigned cp_intel_sweep(struct cp_app *app, int64_t now)
+{
+	struct cp_live *l = &app->live;
+	unsigned gone = 0;
+	char err[128];
+
+	pthread_mutex_lock(&app->publish_lock);
+	for (unsigned i = 0; i < l->n;)
+		if (l->e[i].expires != 0 && l->e[i].expires <= now)
+			drop_live(l, i), gone++;
+		else
+			i++;
+	/* Expired entries had stopped matching already (readers check the
+	 * time); this frees them and keeps the delta small. */
+	if (gone != 0 && publish_live(app, err, sizeof(err)) == 0)
+		l->expired += gone;
+	pthread_mutex_unlock(&app->publish_lock);
+	return gone;
+}
+
 int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errlen)
 {
 	struct cp_gen *old = (struct cp_gen *)cp_gen_current(app);
@@ -142,16 +272,21 @@ int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errl
 	if (g == NULL)
 		return -EINVAL;
 	g->load_ms = now_ms() - t0;
-	pthread_mutex_lock(&app->gen_lock);
-	__atomic_store_n(&app->gen, g, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&app->gen_lock);
-	/* Every worker passes a quiescent state (or is offline) after the
-	 * store: none can hold the old set any more. */
-	rte_rcu_qsbr_synchronize(app->qs, RTE_QSBR_THRID_INVALID);
-	drain_alerts(app);
+	pthread_mutex_lock(&app->publish_lock);
+	/* Live changes outlive the set they were made over: rekeyed for the
+	 * new one (its seed differs). */
+	g->delta = cp_delta_build(g->store, app->live.e, app->live.n);
+	if (g->delta == NULL) {
+		pthread_mutex_unlock(&app->publish_lock);
+		snprintf(err, errlen, "%s: live changes: out of memory", path);
+		cp_gen_free(g);
+		return -ENOMEM;
+	}
+	old = (struct cp_gen *)cp_gen_current(app);  /* a change may have come */
+	g->id = old->id + 1;
+	publish(app, g);
+	pthread_mutex_unlock(&app->publish_lock);
+	retire(app, old);
 	g->swap_ms = now_ms() - t0 - g->load_ms;
-	pthread_mutex_lock(&app->gen_lock);
-	cp_gen_free(old);
-	pthread_mutex_unlock(&app->gen_lock);
 	return 0;
 }

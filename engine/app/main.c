@@ -263,6 +263,7 @@ static int teardown(int rc)
 	}
 	rte_free(app.w);
 	cp_gen_free(app.gen);
+	free(app.live.e);
 	rte_free(app.qs);
 	rte_eal_cleanup();
 	return rc;

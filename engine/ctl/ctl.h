@@ -26,6 +26,8 @@
 
 enum cp_ctl_cmd {
 	CP_CTL_RELOAD,
+	CP_CTL_ADD,
+	CP_CTL_REMOVE,
 	CP_CTL_LOOKUP,
 	CP_CTL_STATS,
 	CP_CTL_STATUS,
@@ -39,6 +41,8 @@ enum cp_ctl_args {
 	CP_CTL_ARGS_NONE,
 	CP_CTL_ARGS_PATH_OPT,    /* [SNAP]: "path" */
 	CP_CTL_ARGS_TYPE_VALUE,  /* TYPE VALUE: "type", "value" */
+	CP_CTL_ARGS_CHANGE,      /* TYPE VALUE [action=A] [feed=F] [ttl=S]: the same,
+				  * and "action", "feed", "ttl" (seconds) */
 };
 
 struct cp_ctl_cmd_info {
@@ -53,9 +57,12 @@ extern const struct cp_ctl_cmd_info cp_ctl_cmds[CP_CTL__COUNT];
 struct cp_ctl_req {
 	enum cp_ctl_cmd cmd;
 	char path[4096];         /* reload: "" means the snapshot in force */
-	enum cp_itype type;      /* lookup */
+	enum cp_itype type;      /* lookup, add, remove */
 	char value[CP_IND_MAX + 1];
 	size_t vlen;
+	enum cp_action action;   /* add: default drop */
+	char feed[64];           /* add: default "live" */
+	int64_t ttl;             /* add, remove: seconds; 0 = until removed */
 };
 
 /* Parses one request line (without its newline). Returns 0, or -EINVAL

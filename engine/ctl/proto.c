@@ -13,6 +13,12 @@ const struct cp_ctl_cmd_info cp_ctl_cmds[CP_CTL__COUNT] = {
 			    "load, check and publish a snapshot (default: the one in force, "
 			    "re-read); on failure the set in force stays, and the reason is "
 			    "returned. One at a time: another answers busy" },
+	[CP_CTL_ADD] = { "add", CP_CTL_ARGS_CHANGE, "add TYPE VALUE [action=A] [feed=F] [ttl=S]",
+			 "match VALUE from the next burst on, until removed or for S seconds "
+			 "(action drop unless said; survives reloads)" },
+	[CP_CTL_REMOVE] = { "remove", CP_CTL_ARGS_CHANGE, "remove TYPE VALUE [ttl=S]",
+			    "stop matching VALUE, a live one or the snapshot's own (a "
+			    "tombstone, kept across reloads, for S seconds if said)" },
 	[CP_CTL_LOOKUP] = { "lookup", CP_CTL_ARGS_TYPE_VALUE, "lookup TYPE VALUE",
 			    "match a value against the set in force, as the data plane would" },
 	[CP_CTL_STATS] = { "stats", CP_CTL_ARGS_NONE, "stats",
@@ -54,6 +60,30 @@ static const char *member(json_t *o, const char *key, size_t *n, int *bad)
 	return json_string_value(v);
 }
 
+/* add/remove: "action", "feed", "ttl", each optional. */
+static int change_args(json_t *o, struct cp_ctl_req *r, char *err, size_t errlen)
+{
+	int bad = 0;
+	size_t n = 0;
+	const char *a = member(o, "action", &n, &bad), *f;
+	json_t *ttl = json_object_get(o, "ttl");
+
+	r->action = CP_ACT_DROP;
+	snprintf(r->feed, sizeof(r->feed), "live");
+	if (bad || (a != NULL && (cp_action_parse(a, &r->action) != 0 || r->action == CP_ACT_NONE)))
+		return fail(err, errlen, "%s", "\"action\" must be alert, drop or allow");
+	f = member(o, "feed", &n, &bad);
+	if (bad || (f != NULL && (n == 0 || n >= sizeof(r->feed) || memchr(f, 0, n))))
+		return fail(err, errlen, "%s", "\"feed\" must be a name of 1..63 bytes");
+	if (f != NULL)
+		memcpy(r->feed, f, n + 1);
+	if (ttl != NULL && (!json_is_integer(ttl) || json_integer_value(ttl) <= 0 ||
+			    json_integer_value(ttl) > 10 * 365 * 86400LL))
+		return fail(err, errlen, "%s", "\"ttl\" must be seconds, 1 .. 10 years");
+	r->ttl = ttl ? (int64_t)json_integer_value(ttl) : 0;
+	return 0;
+}
+
 static int parse_args(json_t *o, struct cp_ctl_req *r, char *err, size_t errlen)
 {
 	int bad = 0;
@@ -70,6 +100,7 @@ static int parse_args(json_t *o, struct cp_ctl_req *r, char *err, size_t errlen)
 		if (p != NULL)
 			memcpy(r->path, p, n + 1);
 		return 0;
+	case CP_CTL_ARGS_CHANGE:
 	case CP_CTL_ARGS_TYPE_VALUE:
 		t = member(o, "type", &tn, &bad);
 		p = member(o, "value", &n, &bad);
@@ -83,7 +114,8 @@ static int parse_args(json_t *o, struct cp_ctl_req *r, char *err, size_t errlen)
 		memcpy(r->value, p, n);
 		r->value[n] = '\0';
 		r->vlen = n;
-		return 0;
+		return cp_ctl_cmds[r->cmd].args == CP_CTL_ARGS_CHANGE ? change_args(o, r, err, errlen)
+								      : 0;
 	}
 	return -EINVAL;
 }
@@ -134,8 +166,11 @@ char *cp_ctl_request(int argc, char **argv, char *err, size_t errlen)
 		return NULL;
 	}
 	const struct cp_ctl_cmd_info *ci = &cp_ctl_cmds[c];
-	int want_min = ci->args == CP_CTL_ARGS_TYPE_VALUE ? 2 : 0;
-	int want_max = ci->args == CP_CTL_ARGS_NONE ? 0 : ci->args == CP_CTL_ARGS_PATH_OPT ? 1 : 2;
+	int want_min = ci->args >= CP_CTL_ARGS_TYPE_VALUE ? 2 : 0;
+	int want_max = ci->args == CP_CTL_ARGS_NONE	 ? 0
+		       : ci->args == CP_CTL_ARGS_PATH_OPT ? 1
+		       : ci->args == CP_CTL_ARGS_CHANGE   ? 5
+							  : 2;
 	if (argc - 1 < want_min || argc - 1 > want_max) {
 		snprintf(err, errlen, "usage: %s", ci->usage);
 		return NULL;
@@ -143,9 +178,27 @@ char *cp_ctl_request(int argc, char **argv, char *err, size_t errlen)
 	json_t *o = json_pack("{s:s}", "cmd", ci->name);
 	if (o != NULL && ci->args == CP_CTL_ARGS_PATH_OPT && argc > 1)
 		json_object_set_new(o, "path", json_string(argv[1]));
-	if (o != NULL && ci->args == CP_CTL_ARGS_TYPE_VALUE) {
+	if (o != NULL && ci->args >= CP_CTL_ARGS_TYPE_VALUE) {
 		json_object_set_new(o, "type", json_string(argv[1]));
 		json_object_set_new(o, "value", json_string(argv[2]));
+	}
+	for (int i = 3; o != NULL && i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		size_t kl = eq ? (size_t)(eq - argv[i]) : 0;
+		char *end;
+		if (eq && kl == 3 && strncmp(argv[i], "ttl", 3) == 0) {
+			long long t = strtoll(eq + 1, &end, 10);
+			json_object_set_new(o, "ttl", *end ? json_string(eq + 1) : json_integer(t));
+		} else if (eq && ((kl == 6 && strncmp(argv[i], "action", 6) == 0) ||
+				  (kl == 4 && strncmp(argv[i], "feed", 4) == 0))) {
+			char key[8];
+			snprintf(key, sizeof(key), "%.*s", (int)kl, argv[i]);
+			json_object_set_new(o, key, json_string(eq + 1));
+		} else {
+			snprintf(err, errlen, "usage: %s", ci->usage);
+			json_decref(o);
+			return NULL;
+		}
 	}
 	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);

@@ -42,9 +42,10 @@ struct pinfo {
 };
 
 struct match {
-	uint32_t ref;
+	uint32_t ref;            /* live: the action << 30 */
 	uint8_t table;           /* enum cp_itype */
 	struct kref k;
+	const struct cp_delta_ent *live;
 };
 
 struct cp_inspector {
@@ -249,14 +250,56 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 	}
 }
 
+static void add_match(struct cp_inspector *in, uint32_t ref, enum cp_itype t, struct kref k,
+		      const struct cp_delta_ent *live)
+{
+	if (in->nm < MAX_MATCH)
+		in->m[in->nm++] = (struct match){ .ref = ref, .table = (uint8_t)t, .k = k,
+						  .live = live };
+}
+
+/* Live changes: a tombstone hides the store's exact hit (an address then
+ * falls through to its covering prefixes), an added value or prefix is a
+ * match of its own. Costs nothing without a delta. */
+static void apply_delta(struct cp_inspector *in, const struct cp_intel_view *v, struct klist *l,
+			enum cp_itype t)
+{
+	int pfx = cp_delta_has_prefixes(v->delta, t);
+
+	if (cp_delta_count(v->delta) == 0)
+		return;
+	for (unsigned i = 0; i < l->n; i++) {
+		const struct cp_delta_ent *e = cp_delta_find(v->delta, t, &l->key[i], v->now);
+		if (e != NULL && e->kind == CP_DELTA_REMOVE)
+			l->res[i] = 0;
+		else if (e != NULL)
+			add_match(in, (uint32_t)e->action << 30, t, l->ref[i], e);
+		if (!pfx)
+			continue;
+		uint8_t a4[4];
+		const uint8_t *a = in->v6addr[i];
+		if (t == CP_T_IPV4) {
+			uint32_t x = in->v4addr[i];
+			a4[0] = (uint8_t)(x >> 24), a4[1] = (uint8_t)(x >> 16);
+			a4[2] = (uint8_t)(x >> 8), a4[3] = (uint8_t)x;
+			a = a4;
+		}
+		if ((e = cp_delta_prefix(v->delta, t, a, v->now)) != NULL)
+			add_match(in, (uint32_t)e->action << 30, t, l->ref[i], e);
+	}
+}
+
 /* Looks a whole list up, CP_STORE_BULK_MAX keys a call, and keeps the hits. */
-static void lookup(struct cp_inspector *in, const struct cp_store *s, struct klist *l,
+static void lookup(struct cp_inspector *in, const struct cp_intel_view *v, struct klist *l,
 		   enum cp_itype t)
 {
+	const struct cp_store *s = v->store;
+
 	for (unsigned i = 0; i < l->n; i += CP_STORE_BULK_MAX) {
 		unsigned k = l->n - i < CP_STORE_BULK_MAX ? l->n - i : CP_STORE_BULK_MAX;
 		cp_store_lookup_bulk(s, t, l->key + i, l->res + i, k);
 	}
+	apply_delta(in, v, l, t);
 	/* An exact address's set already holds its covering CIDRs, so only the
 	 * misses ask the CIDR table, in one call. */
 	if (t == CP_T_IPV4 || t == CP_T_IPV6) {
@@ -280,10 +323,9 @@ static void lookup(struct cp_inspector *in, const struct cp_store *s, struct kli
 		for (unsigned j = 0; j < k; j++)
 			l->res[at[j]] = res[j];
 	}
-	for (unsigned i = 0; i < l->n && in->nm < MAX_MATCH; i++)
+	for (unsigned i = 0; i < l->n; i++)
 		if (l->res[i] != 0)
-			in->m[in->nm++] = (struct match){ .ref = l->res[i], .table = (uint8_t)t,
-							  .k = l->ref[i] };
+			add_match(in, l->res[i], t, l->ref[i], NULL);
 }
 
 static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,
@@ -295,7 +337,7 @@ static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,
 	*a = (struct cp_alert){ .ref = m->ref, .sport = pi->p.sport, .dport = pi->p.dport,
 				.family = pi->p.family, .proto = pi->p.proto, .app = pi->app,
 				.on = m->k.on, .verdict = verdict, .itype = m->table,
-				.subdomains = m->k.sub, .store = s };
+				.subdomains = m->k.sub, .store = s, .live = m->live };
 	memcpy(a->src, pi->p.src, 16);
 	memcpy(a->dst, pi->p.dst, 16);
 	if (m->table == CP_T_DOMAIN) {
@@ -312,11 +354,12 @@ static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,
 	a->vlen = (uint8_t)n;
 }
 
-unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
+unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v,
 			  const uint8_t *const *pkt, const uint32_t *len, unsigned n,
 			  uint8_t *action, struct cp_alert *alerts, unsigned max,
 			  struct cp_inspect_stats *st)
 {
+	const struct cp_store *s = v->store;
 	unsigned na = 0;
 
 	if (n > CP_INSPECT_BURST)
@@ -349,11 +392,11 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
 		keys_of(in, s, i);
 	}
 	cp_store_keys_ipv4(s, in->v4addr, in->v4.key, in->v4.n);
-	lookup(in, s, &in->v4, CP_T_IPV4);
-	lookup(in, s, &in->v6, CP_T_IPV6);
-	lookup(in, s, &in->dom, CP_T_DOMAIN);
-	lookup(in, s, &in->url, CP_T_URL);
-	lookup(in, s, &in->ja3, CP_T_JA3);
+	lookup(in, v, &in->v4, CP_T_IPV4);
+	lookup(in, v, &in->v6, CP_T_IPV6);
+	lookup(in, v, &in->dom, CP_T_DOMAIN);
+	lookup(in, v, &in->url, CP_T_URL);
+	lookup(in, v, &in->ja3, CP_T_JA3);
 	/* allow (3) > drop (2) > alert (1): the action is the largest. */
 	for (unsigned j = 0; j < in->nm; j++) {
 		uint8_t a = (uint8_t)cp_ref_action(in->m[j].ref);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "parse/parse.h"
+#include "store/delta.h"
 #include "store/store.h"
 
 #define CP_INSPECT_BURST 64
@@ -34,6 +35,7 @@ struct cp_alert {
 	uint64_t tsc;            /* stamped by the worker */
 	uint64_t generation;     /* of the set it matched in: stamped by the worker */
 	const struct cp_store *store;  /* the set it matched in, for its context */
+	const struct cp_delta_ent *live;  /* set: a live-added indicator, not ref */
 	uint32_t ref;            /* the matched set */
 	uint16_t sport, dport;
 	uint8_t family, proto, app, on;
@@ -57,11 +59,19 @@ struct cp_inspector;
 struct cp_inspector *cp_inspector_new(void);
 void cp_inspector_free(struct cp_inspector *in);
 
+/* What a burst is matched against: the store, the live changes over it
+ * (may be NULL) and the time (unix seconds) for their expiry. */
+struct cp_intel_view {
+	const struct cp_store *store;
+	const struct cp_delta *delta;
+	int64_t now;
+};
+
 /* Inspects n (<= CP_INSPECT_BURST) packets. action[i] gets the winning
  * action (CP_ACT_NONE: no match). Alerts for every match of a packet that
  * is not allowed go to alerts[0..max); ones past max are counted as lost.
  * Returns the number of alerts written. */
-unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_store *s,
+unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v,
 			  const uint8_t *const *pkt, const uint32_t *len, unsigned n,
 			  uint8_t *action, struct cp_alert *alerts, unsigned max,
 			  struct cp_inspect_stats *st);

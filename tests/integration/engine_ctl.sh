@@ -33,6 +33,8 @@ printf '203.0.113.0/24\n' > "$D/a.txt"
 printf '192.0.2.254\n' > "$D/b.txt"
 "$I" compile -q -o "$D/a.cpsnap" "plain:$D/a.txt,action=drop,feed=probe-a"
 "$I" compile -q -o "$D/b.cpsnap" "plain:$D/b.txt,action=drop,feed=other-b"
+printf '203.0.113.0/24\n10.0.0.7\n' > "$D/c.txt"
+"$I" compile -q -o "$D/c.cpsnap" "plain:$D/c.txt,action=drop,feed=base-c"
 "$B/chokepoint-bench" gen --count 300000 --mix ip > "$D/big.txt"
 "$I" compile -q -o "$D/big.cpsnap" "$D/big.txt"
 head -c 3000 "$D/a.cpsnap" > "$D/corrupt.cpsnap"
@@ -144,10 +146,56 @@ EOF
 start "${PFX}c" "$D/log2"
 kill -9 "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 [ -S "$S" ] || fail "no stale socket to test with"
-start "${PFX}d" "$D/log3"
+start "${PFX}d" "$D/log3" --eve "$D/eve2.json" --intel "$D/c.cpsnap"
 ctl status > /dev/null || fail "stale socket not taken over: $(cat "$D/log3")"
+
+# Live changes on that engine: an add matches from its generation on, a
+# remove hides the snapshot's own value (10.0.0.7) from its generation on,
+# an allow exempts an address inside the snapshot's /24 (the probe), a ttl
+# ends an add at its time, and the sweep counts it.
+gen() { python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])'; }
+g_add=$(ctl --json add ipv4 10.0.0.5 feed=analyst | gen) || fail "add"
+g_rm=$(ctl --json remove ipv4 10.0.0.7 | gen) || fail "remove"
+g_allow=$(ctl --json add ipv4 203.0.113.77 action=allow | gen) || fail "allow"
+out=$(ctl --json add ipv4 10.0.0.6 ttl=1) || fail "add with ttl"
+exp6=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["expires"])')
+set +e; out=$(ctl remove ipv4 10.0.1.0/24 2>&1); rc=$?; set -e
+[ $rc -eq 1 ] && echo "$out" | grep -q "by reload" || fail "removing a snapshot prefix: $rc $out"
+ctl add ipv4 300.1.1.1 > "$D/o" 2>&1 && fail "a bad value was added"
+grep -q "out of range" "$D/o" || fail "bad value reason: $(cat "$D/o")"
+sleep 3
+ctl --json status | python3 -c '
+import json, sys
+l = json.load(sys.stdin)["live"]
+sys.exit(0 if l["entries"] == 3 and l["expired"] == 1 and l["adds"] == 3 and l["removes"] == 1 else l)' \
+  || fail "live counts: $(ctl --json status)"
 kill -INT "${pids[-1]}"; wait "${pids[-1]}" || fail "exit status"
-echo "all good: $RELOADS reloads, max $maxms ms, rx $rx0 = tx $tx1 + dropped $dr0"
+python3 - "$D/eve2.json" "$g_add" "$g_rm" "$exp6" "$g_allow" > "$D/o" 2>&1 <<'EOF2' || fail "live changes did not take effect as said: $(cat "$D/o")"
+import json, sys, calendar, time
+g_add, g_rm, exp6, g_allow = (int(x) for x in sys.argv[2:6])
+seen = {"10.0.0.5": 0, "10.0.0.6": 0, "10.0.0.7": 0, "203.0.113.77": 0}
+for line in open(sys.argv[1]):
+    a = json.loads(line)
+    ip, g = a["src_ip"], a["intel"]["generation"]
+    if ip == "10.0.0.7" and g >= g_rm:
+        sys.exit(f"10.0.0.7 alert in generation {g}, after its removal in {g_rm}")
+    if ip == "203.0.113.77" and g >= g_allow:
+        sys.exit(f"probe alert in generation {g}, after it was allowed in {g_allow}")
+    if ip in ("10.0.0.7", "203.0.113.77"):
+        seen[ip] += 1
+        continue
+    if ip in seen:
+        seen[ip] += 1
+        if g < g_add or not a["intel"].get("live"):
+            sys.exit(f"live alert for {ip} in generation {g} before the add ({g_add})")
+    if ip == "10.0.0.6":
+        t = calendar.timegm(time.strptime(a["timestamp"][:19], "%Y-%m-%dT%H:%M:%S"))
+        if t > exp6:
+            sys.exit(f"10.0.0.6 matched at {t}, after its ttl ended at {exp6}")
+if 0 in seen.values():
+    sys.exit(f"some value never matched: {seen}")
+EOF2
+echo "all good: $RELOADS reloads, max $maxms ms, rx $rx0 = tx $tx1 + dropped $dr0; live changes ok"
 
 # The same, fewer reloads, against the engine built with AddressSanitizer
 # (make test builds it): a use-after-free of a retired set, or a leak on

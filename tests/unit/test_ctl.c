@@ -21,7 +21,7 @@ Test(ctl, every_command_in_the_table_round_trips)
 	for (unsigned i = 0; i < CP_CTL__COUNT; i++) {
 		const struct cp_ctl_cmd_info *c = &cp_ctl_cmds[i];
 		char *words[3] = { (char *)c->name, "ipv4", "192.0.2.1" };
-		int n = c->args == CP_CTL_ARGS_TYPE_VALUE ? 3 : 1;
+		int n = c->args >= CP_CTL_ARGS_TYPE_VALUE ? 3 : 1;
 		char *line = cp_ctl_request(n, words, err, sizeof(err));
 		cr_assert_not_null(line, "%s: %s", c->name, err);
 		cr_expect_eq(parse(line), 0, "%s: %s", line, err);
@@ -50,6 +50,37 @@ Test(ctl, arguments)
 	cr_expect_eq(parse(line), 0);
 	cr_expect_str_eq(r.path, "a b.cpsnap");
 	free(line);
+}
+
+Test(ctl, add_and_remove)
+{
+	char *w[] = { "add", "domain", "*.bad.example", "action=alert", "feed=soc", "ttl=3600" };
+	char *line = cp_ctl_request(6, w, err, sizeof(err));
+	cr_assert_not_null(line, "%s", err);
+	cr_assert_eq(parse(line), 0, "%s: %s", line, err);
+	cr_expect_eq(r.cmd, CP_CTL_ADD);
+	cr_expect_eq(r.type, CP_T_DOMAIN);
+	cr_expect_str_eq(r.value, "*.bad.example");
+	cr_expect_eq(r.action, CP_ACT_ALERT);
+	cr_expect_str_eq(r.feed, "soc");
+	cr_expect_eq(r.ttl, 3600);
+	free(line);
+	cr_assert_eq(parse("{\"cmd\":\"remove\",\"type\":\"ipv4\",\"value\":\"192.0.2.1\"}"), 0);
+	cr_expect_eq(r.cmd, CP_CTL_REMOVE);
+	cr_expect_eq(r.action, CP_ACT_DROP, "defaults");
+	cr_expect_str_eq(r.feed, "live");
+	cr_expect_eq(r.ttl, 0);
+	static const char *const bad[] = {
+		"{\"cmd\":\"add\",\"type\":\"ipv4\",\"value\":\"1.2.3.4\",\"action\":\"none\"}",
+		"{\"cmd\":\"add\",\"type\":\"ipv4\",\"value\":\"1.2.3.4\",\"ttl\":0}",
+		"{\"cmd\":\"add\",\"type\":\"ipv4\",\"value\":\"1.2.3.4\",\"ttl\":\"1h\"}",
+		"{\"cmd\":\"add\",\"type\":\"ipv4\",\"value\":\"1.2.3.4\",\"feed\":\"\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(parse(bad[i]), -EINVAL, "%s", bad[i]);
+	char *w2[] = { "add", "ipv4", "1.2.3.4", "colour=red" };
+	cr_expect_null(cp_ctl_request(4, w2, err, sizeof(err)));
+	cr_expect(strstr(err, "usage: add TYPE VALUE") != NULL, "%s", err);
 }
 
 Test(ctl, refusals_say_why)

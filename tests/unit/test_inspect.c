@@ -31,6 +31,8 @@ struct world {
 	struct cp_inspector *in;
 	struct cp_inspect_stats st;
 	char ja3[33];
+	struct cp_delta *delta;  /* live changes, NULL: none */
+	int64_t now;
 };
 
 static void setup(struct world *w)
@@ -62,6 +64,7 @@ static void setup(struct world *w)
 
 static void teardown(struct world *w)
 {
+	cp_delta_free(w->delta);
 	cp_inspector_free(w->in);
 	t_close(&w->ts);
 	cp_compiler_free(w->c);
@@ -74,7 +77,8 @@ static uint8_t one(struct world *w, const struct fb *f, struct cp_alert *al, uns
 	uint32_t len = (uint32_t)f->n;
 	uint8_t act;
 
-	*na = cp_inspect_burst(w->in, w->ts.store, &p, &len, 1, &act, al, 8, &w->st);
+	struct cp_intel_view v = { .store = w->ts.store, .delta = w->delta, .now = w->now };
+	*na = cp_inspect_burst(w->in, &v, &p, &len, 1, &act, al, 8, &w->st);
 	return act;
 }
 
@@ -201,7 +205,8 @@ Test(inspect, anomalies_uninspected_and_bursts)
 		p[i] = frames[i].b;
 		len[i] = (uint32_t)frames[i].n;
 	}
-	na = cp_inspect_burst(w.in, w.ts.store, p, len, CP_INSPECT_BURST, act, al, 8, &w.st);
+	struct cp_intel_view v = { .store = w.ts.store };
+	na = cp_inspect_burst(w.in, &v, p, len, CP_INSPECT_BURST, act, al, 8, &w.st);
 	cr_expect_eq(na, 8u);
 	cr_expect_eq(w.st.alerts_lost, CP_INSPECT_BURST / 2 - 8);
 	for (unsigned i = 0; i < CP_INSPECT_BURST; i++)
@@ -224,5 +229,88 @@ Test(inspect, anomalies_uninspected_and_bursts)
 	cr_expect_eq(cp_ref_action(al[!d6].ref), CP_ACT_ALERT, "the source only by the /32");
 	cr_expect_eq(cp_store_set(w.ts.store, al[d6].ref, &e), 2u,
 		     "the exact address's set holds its covering /32 too");
+	teardown(&w);
+}
+
+static void live(struct cp_delta_in *d, enum cp_itype t, const char *v, uint8_t kind,
+		 uint8_t action, int64_t expires)
+{
+	const char *why;
+
+	memset(d, 0, sizeof(*d));
+	cr_assert_eq(cp_norm(t, v, strlen(v), &d->ind, &why), 0, "%s: %s", v, why);
+	d->kind = kind, d->action = action, d->expires = expires;
+	snprintf(d->feed, sizeof(d->feed), "live");
+}
+
+static uint8_t udp_between(struct world *w, uint32_t src, uint32_t dst, struct cp_alert *al,
+			   unsigned *na)
+{
+	struct fb f = { .n = 0 };
+
+	udp4(&f, 0, 9999, "x", 1);
+	set_ip(&f, IP_SRC, src);
+	set_ip(&f, IP_DST, dst);
+	return one(w, &f, al, na);
+}
+
+/* Live changes: adds of every kind match at once, tombstones hide the
+ * store's own exact values (an address falls back to its prefixes),
+ * expired entries stop matching, and alerts name the live entry. */
+Test(inspect, live_adds_tombstones_and_expiry)
+{
+	struct world w;
+	struct cp_alert al[8];
+	struct cp_delta_in d[6];
+	struct fb f = { .n = 0 };
+	unsigned na;
+
+	setup(&w);
+	w.now = 1000;
+	live(&d[0], CP_T_IPV4, "192.0.2.99", CP_DELTA_ADD, CP_ACT_DROP, 0);
+	live(&d[1], CP_T_IPV4, "198.51.100.7", CP_DELTA_REMOVE, 0, 0);
+	live(&d[2], CP_T_DOMAIN, "*.live.example", CP_DELTA_ADD, CP_ACT_ALERT, 0);
+	live(&d[3], CP_T_IPV4, "10.9.0.0/16", CP_DELTA_ADD, CP_ACT_DROP, 0);
+	live(&d[4], CP_T_IPV4, "192.0.2.98", CP_DELTA_ADD, CP_ACT_DROP, 1000);  /* expired */
+	live(&d[5], CP_T_DOMAIN, "exact.example", CP_DELTA_REMOVE, 0, 2000);
+	w.delta = cp_delta_build(w.ts.store, d, 6);
+	cr_assert_not_null(w.delta);
+	cr_expect_eq(cp_delta_count(w.delta), 6);
+
+	cr_expect_eq(udp_between(&w, 0x0a000001, 0xc0000263, al, &na), CP_ACT_DROP, "live add");
+	cr_assert_eq(na, 1);
+	cr_expect_not_null(al[0].live);
+	cr_expect_str_eq(al[0].live->text, "192.0.2.99");
+	cr_expect_str_eq(al[0].live->feed, "live");
+	cr_expect_eq(udp_between(&w, 0x0a000001, 0xc6336407, al, &na), CP_ACT_NONE,
+		     "198.51.100.7 removed");
+	cr_expect_eq(udp_between(&w, 0x0a090505, 0x0a000001, al, &na), CP_ACT_DROP, "live prefix");
+	cr_expect_eq(udp_between(&w, 0x0a0a0505, 0x0a000001, al, &na), CP_ACT_NONE);
+	cr_expect_eq(udp_between(&w, 0x0a000001, 0xc0000262, al, &na), CP_ACT_NONE, "expired add");
+	dns_frame(&f, "a.b.live.example");
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_ALERT, "live subdomains");
+	dns_frame(&f, "exact.example");
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE, "tombstone on a name");
+	w.now = 2000;  /* the tombstone expires: the store's value is back */
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_ALERT);
+	cr_expect_null(al[0].live);
+	teardown(&w);
+}
+
+/* A tombstone on an address covered by a store prefix leaves the prefix. */
+Test(inspect, tombstone_falls_back_to_prefix)
+{
+	struct world w;
+	struct cp_alert al[8];
+	struct cp_delta_in d;
+	unsigned na;
+
+	setup(&w);
+	live(&d, CP_T_IPV6, "2001:db8::2", CP_DELTA_REMOVE, 0, 0);
+	w.delta = cp_delta_build(w.ts.store, &d, 1);
+	struct fb f = { .n = 0 };
+	udp6(&f, 60, 1, -1);  /* 2001:db8::1 -> ::2 */
+	uint8_t a = one(&w, &f, al, &na);
+	cr_expect_eq(a, CP_ACT_ALERT, "the /32 still alerts once ::2's drop is removed");
 	teardown(&w);
 }
