@@ -71,6 +71,10 @@ static json_t *cmd_status(struct cp_app *app)
 		total += n;
 	}
 	cp_ctl_iso_time(&g->loaded, at, sizeof(at));
+	/* The snapshot's own expired contexts: they no longer match; the next
+	 * compile leaves them out. */
+	json_object_set_new(r, "snapshot_expired",
+			    json_integer((json_int_t)cp_store_expired(g->store, (int64_t)time(NULL))));
 	json_object_set_new(r, "generation", json_integer((json_int_t)g->id));
 	json_object_set_new(r, "snapshot", json_string(g->path));
 	json_object_set_new(r, "loaded", json_string(at));

@@ -125,9 +125,12 @@ void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 		return;
 	}
 	unsigned k = cp_store_set(s, a->ref, &ents);
+	int64_t secs = app->wall0.tv_sec +
+		       (app->tsc_hz ? (int64_t)((a->tsc - app->tsc0) / app->tsc_hz) : 0);
 	for (unsigned i = 0; i < k; i++) {
 		const struct cp_meta_rec *m = cp_store_meta(s, ents[i] & 0xffffff);
-		if (m == NULL)
+		/* A context past its valid_until did not take part in the match. */
+		if (m == NULL || (m->valid_until != 0 && m->valid_until <= secs))
 			continue;
 		struct ctx c = { .action = m->action, .confidence = m->confidence,
 				 .sig = 9000000u + (ents[i] & 0xffffff),

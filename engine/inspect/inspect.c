@@ -323,9 +323,11 @@ static void lookup(struct cp_inspector *in, const struct cp_intel_view *v, struc
 		for (unsigned j = 0; j < k; j++)
 			l->res[at[j]] = res[j];
 	}
-	for (unsigned i = 0; i < l->n; i++)
-		if (l->res[i] != 0)
-			add_match(in, l->res[i], t, l->ref[i], NULL);
+	for (unsigned i = 0; i < l->n; i++) {
+		uint32_t r = l->res[i] ? cp_store_live_ref(s, l->res[i], v->now) : 0;
+		if (r != 0)
+			add_match(in, r, t, l->ref[i], NULL);
+	}
 }
 
 static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,

@@ -56,6 +56,12 @@ static int open_shared(struct cp_store *s, const struct cp_snap *snap)
 	s->nmeta = nmeta;
 	s->nsets = nsets;
 	s->strs_size = strsize;
+	/* Once, at open: most sets never expire, and then matches need no
+	 * look at the time. */
+	for (uint64_t i = 0; i < nmeta; i++)
+		if (s->meta[i].valid_until != 0 &&
+		    (s->first_expiry == 0 || s->meta[i].valid_until < s->first_expiry))
+			s->first_expiry = s->meta[i].valid_until;
 	s->shared_bytes = msize + ssize + strsize;
 	return 0;
 }
@@ -213,6 +219,33 @@ unsigned cp_store_set(const struct cp_store *s, uint32_t ref, const uint32_t **e
 		return 0;
 	*ents = s->sets + off + 1;
 	return s->sets[off];
+}
+
+uint32_t cp_store_live_ref(const struct cp_store *s, uint32_t ref, int64_t now)
+{
+	const uint32_t *e;
+	unsigned best = 0;
+
+	if (s->first_expiry == 0 || now < s->first_expiry)
+		return ref;
+	unsigned k = cp_store_set(s, ref, &e);
+	for (unsigned i = 0; i < k; i++) {
+		const struct cp_meta_rec *m = cp_store_meta(s, e[i] & 0xffffff);
+		if (m != NULL && (m->valid_until == 0 || m->valid_until > now) && m->action > best)
+			best = m->action;
+	}
+	return best ? (uint32_t)best << 30 | (ref & ((1u << 30) - 1)) : 0;
+}
+
+uint64_t cp_store_expired(const struct cp_store *s, int64_t now)
+{
+	uint64_t n = 0;
+
+	if (s->first_expiry == 0 || now < s->first_expiry)
+		return 0;
+	for (uint64_t i = 0; i < s->nmeta; i++)
+		n += s->meta[i].valid_until != 0 && s->meta[i].valid_until <= now;
+	return n;
 }
 
 const struct cp_meta_rec *cp_store_meta(const struct cp_store *s, uint32_t id)

@@ -100,6 +100,12 @@ unsigned cp_store_match(const struct cp_store *s, const struct cp_ind *ind,
  * ref that points outside the table. Points into the store; not copied. */
 unsigned cp_store_set(const struct cp_store *s, uint32_t ref, const uint32_t **ents);
 const struct cp_meta_rec *cp_store_meta(const struct cp_store *s, uint32_t id);
+/* ref with its action recomputed from the contexts still valid at now
+ * (unix seconds), or 0 when none is: indicators stop matching at their
+ * valid_until. Free until the store's first expiry comes. */
+uint32_t cp_store_live_ref(const struct cp_store *s, uint32_t ref, int64_t now);
+/* Contexts (metadata records) whose valid_until has passed at now. */
+uint64_t cp_store_expired(const struct cp_store *s, int64_t now);
 /* A string of the string table, or NULL for 0 or an offset out of range. */
 const char *cp_store_str(const struct cp_store *s, uint32_t off);
 

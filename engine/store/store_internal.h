@@ -128,6 +128,7 @@ struct cp_store {
 	uint64_t nsets;
 	uint64_t shared_bytes;
 	uint64_t cidr_count[2];   /* [0] ipv4, [1] ipv6 */
+	int64_t first_expiry;     /* earliest valid_until of any context; 0: none */
 };
 
 /* Hash tweaks: one keyed hash per table, and two for domains so an exact

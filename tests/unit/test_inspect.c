@@ -5,6 +5,8 @@
 #include "frames.h"
 #include "inspect/inspect.h"
 
+#include <time.h>
+
 #define IP_SRC (14 + 12)
 #define IP_DST (14 + 16)
 
@@ -44,6 +46,8 @@ static void setup(struct world *w)
 	client_hello(&h, "x.example");
 	cr_assert_eq(cp_parse_tls_hello(h.f.b, h.f.n, &th, &why), CP_L7_OK);
 	memcpy(w->ja3, th.ja3_hex, 33);
+	w->delta = NULL;
+	w->now = 0;
 	w->c = cp_compiler_new(3);
 	uint32_t drop = t_meta(w->c, CP_ACT_DROP, "block"), alert = t_meta(w->c, CP_ACT_ALERT, "watch");
 	uint32_t allow = t_meta(w->c, CP_ACT_ALLOW, "partners");
@@ -312,5 +316,38 @@ Test(inspect, tombstone_falls_back_to_prefix)
 	udp6(&f, 60, 1, -1);  /* 2001:db8::1 -> ::2 */
 	uint8_t a = one(&w, &f, al, &na);
 	cr_expect_eq(a, CP_ACT_ALERT, "the /32 still alerts once ::2's drop is removed");
+	teardown(&w);
+}
+
+/* The snapshot's own valid_until: an indicator stops matching at it, and an
+ * exact address that expires falls back to a prefix that does not. */
+Test(inspect, snapshot_valid_until)
+{
+	struct world w;
+	struct cp_alert al[8];
+	unsigned na;
+	int64_t t0 = (int64_t)time(NULL);
+
+	memset(&w, 0, sizeof(w));
+	w.c = cp_compiler_new(9);
+	struct cp_meta_in soon = { .action = CP_ACT_DROP, .confidence = -1, .feed = "soon",
+				   .valid_until = t0 + 100 };
+	uint32_t ms, ml = t_meta(w.c, CP_ACT_ALERT, "lasting");
+	cr_assert_eq(cp_compiler_meta(w.c, &soon, &ms), 0);
+	t_add(w.c, CP_T_IPV4, "192.0.2.1", ms);
+	t_add(w.c, CP_T_IPV4, "192.0.2.2", ms);
+	t_add(w.c, CP_T_IPV4, "192.0.2.0/30", ml);
+	t_add(w.c, CP_T_IPV4, "198.51.100.1", ms);
+	t_open(w.c, &w.ts, NULL);
+	w.in = cp_inspector_new();
+	w.now = t0 + 50;
+	cr_expect_eq(udp_between(&w, 0xc0000201, 0x0a000001, al, &na), CP_ACT_DROP, "before");
+	cr_expect_eq(udp_between(&w, 0xc6336401, 0x0a000001, al, &na), CP_ACT_DROP);
+	cr_expect_eq(cp_store_expired(w.ts.store, w.now), 0);
+	w.now = t0 + 100;
+	cr_expect_eq(udp_between(&w, 0xc0000201, 0x0a000001, al, &na), CP_ACT_ALERT,
+		     "the /30 still holds it");
+	cr_expect_eq(udp_between(&w, 0xc6336401, 0x0a000001, al, &na), CP_ACT_NONE, "expired");
+	cr_expect_eq(cp_store_expired(w.ts.store, w.now), 1, "one context expired");
 	teardown(&w);
 }
