@@ -39,7 +39,9 @@ struct cp_gen *cp_gen_open(const char *path, uint64_t id, char *err, size_t errl
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	g->snap = cp_snap_open(path, CP_SNAP_HUGE, err, errlen);
+	/* Checked without staying resident: a reload's new set is brought in
+	 * (cp_snap_prefault) only once the old one is freed. */
+	g->snap = cp_snap_open(path, CP_SNAP_LAZY, err, errlen);
 	if (g->snap == NULL) {
 		free(g);
 		return NULL;
@@ -84,12 +86,14 @@ int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen
 	struct cp_gen *g = cp_gen_open(path, 1, err, errlen);
 	if (g == NULL)
 		return -EINVAL;
+	cp_snap_prefault(g->snap);
 	__atomic_store_n(&app->gen, g, __ATOMIC_RELEASE);
 	return 0;
 }
 
-/* Memory the new set needs beside the old one: CP_SNAP_HUGE copies the
- * large sections into anonymous memory, so about its file size. */
+/* Memory the new set needs beside the old one: it is checked 32 MiB at a
+ * time and brought in after the old one is freed, but a limit is about
+ * the worst case, both sets whole. */
 static int fits(const struct cp_app *app, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
@@ -287,6 +291,9 @@ int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errl
 	publish(app, g);
 	pthread_mutex_unlock(&app->publish_lock);
 	retire(app, old);
+	/* Until here a worker's first touch of a page was a minor fault (the
+	 * page cache holds the file); now every page is mapped. */
+	cp_snap_prefault(g->snap);
 	g->swap_ms = now_ms() - t0 - g->load_ms;
 	return 0;
 }

@@ -41,12 +41,21 @@ struct cp_feed_rec {
 
 /* Flags for cp_snap_open(). */
 #define CP_SNAP_HUGE 1u  /* copy sections >= 2 MiB to huge-page memory */
+/* Verify every section 32 MiB at a time and drop the pages behind, so the
+ * open leaves next to nothing resident; cp_snap_prefault() brings the set
+ * in when it is wanted. A reload opens its set so beside the one in
+ * force, and prefaults it once the old one is freed: the peak is the old
+ * set and 32 MiB, not two sets. */
+#define CP_SNAP_LAZY 2u
 
 /* Maps and verifies path. Returns NULL with errno set and a message naming the
  * file and the reason in err: ENOENT and friends from open(2), EBADMSG for a
  * corrupt or truncated file, EPROTO for a foreign file or version. */
 struct cp_snap *cp_snap_open(const char *path, unsigned flags, char *err, size_t errlen);
 void cp_snap_close(struct cp_snap *snap);
+/* Makes every page of the snapshot resident (page tables filled), so readers
+ * take no fault. Control plane. */
+void cp_snap_prefault(const struct cp_snap *snap);
 
 /* A section's data, or NULL when absent. Out-parameters may be NULL. */
 const void *cp_snap_section(const struct cp_snap *snap, uint32_t id, uint64_t *size,
