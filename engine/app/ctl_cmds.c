@@ -95,6 +95,31 @@ static json_t *cmd_status(struct cp_app *app)
 	return r;
 }
 
+/* The live change made for exactly this value, if any: an add matches
+ * beside what the snapshot says, a remove hides the snapshot's. */
+static json_t *live_entry(struct cp_app *app, const struct cp_ind *ind)
+{
+	json_t *o = json_null();
+	int64_t now = (int64_t)time(NULL);
+
+	pthread_mutex_lock(&app->publish_lock);
+	for (unsigned i = 0; i < app->live.n; i++) {
+		const struct cp_delta_in *e = &app->live.e[i];
+		if (e->ind.type != ind->type || e->ind.len != ind->len || e->ind.plen != ind->plen ||
+		    e->ind.subdomains != ind->subdomains || memcmp(e->ind.v, ind->v, ind->len) != 0 ||
+		    (e->expires != 0 && e->expires <= now))
+			continue;
+		o = json_pack("{s:s,s:s,s:s}", "change", e->kind == CP_DELTA_ADD ? "add" : "remove",
+			      "action", e->kind == CP_DELTA_ADD ? cp_action_name(e->action) : "none",
+			      "feed", e->feed);
+		if (e->expires)
+			json_object_set_new(o, "expires", json_integer(e->expires));
+		break;
+	}
+	pthread_mutex_unlock(&app->publish_lock);
+	return o;
+}
+
 static json_t *cmd_lookup(struct cp_app *app, const struct cp_ctl_req *q)
 {
 	struct cp_ind ind;
@@ -114,6 +139,7 @@ static json_t *cmd_lookup(struct cp_app *app, const struct cp_ctl_req *q)
 	json_t *r = ok(), *res = k ? json_loads(buf, 0, NULL) : json_null();
 	free(buf);
 	json_object_set_new(r, "match", res ? res : json_null());
+	json_object_set_new(r, "live", live_entry(app, &ind));
 	return r;
 }
 

@@ -44,7 +44,7 @@ head -c 3000 "$D/a.cpsnap" > "$D/corrupt.cpsnap"
 # a port that never receives (net_null with no-rx), so it goes offline.
 start() {  # start PREFIX LOG [extra engine args]
   local pfx=$1 log=$2; shift 2
-  (umask 077; exec "$E" --no-huge -m 256 --no-pci --no-shconf --file-prefix "$pfx" \
+ (umask "${UMASK:-077}"; exec "$E" --no-huge -m 256 --no-pci --no-shconf --file-prefix "$pfx" \
      --lcores '0@0,1@1,2@1' --log-level=error \
      --vdev "net_pcap0,rx_pcap=$D/traffic.pcap,infinite_rx=1,tx_pcap=/dev/null" \
      --vdev "net_null1,no-rx=1" \
@@ -146,8 +146,9 @@ EOF
 start "${PFX}c" "$D/log2"
 kill -9 "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 [ -S "$S" ] || fail "no stale socket to test with"
-start "${PFX}d" "$D/log3" --eve "$D/eve2.json" --intel "$D/c.cpsnap"
+UMASK=000 start "${PFX}d" "$D/log3" --eve "$D/eve2.json" --intel "$D/c.cpsnap"
 ctl status > /dev/null || fail "stale socket not taken over: $(cat "$D/log3")"
+[ "$(stat -c %a "$S")" = 660 ] || fail "socket mode under umask 000: $(stat -c %a "$S")"
 
 # Live changes on that engine: an add matches from its generation on, a
 # remove hides the snapshot's own value (10.0.0.7) from its generation on,
@@ -157,6 +158,8 @@ gen() { python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])';
 g_add=$(ctl --json add ipv4 10.0.0.5 feed=analyst | gen) || fail "add"
 g_rm=$(ctl --json remove ipv4 10.0.0.7 | gen) || fail "remove"
 g_allow=$(ctl --json add ipv4 203.0.113.77 action=allow | gen) || fail "allow"
+ctl --json lookup ipv4 10.0.0.7 | grep -q '"live":{"change":"remove"' || fail "lookup shows the tombstone"
+ctl --json lookup ipv4 203.0.113.77 | grep -q '"action":"allow","feed":"live"' || fail "lookup shows the allow"
 out=$(ctl --json add ipv4 10.0.0.6 ttl=1) || fail "add with ttl"
 exp6=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["expires"])')
 set +e; out=$(ctl remove ipv4 10.0.1.0/24 2>&1); rc=$?; set -e
