@@ -47,6 +47,9 @@ int bench_pipeline(int argc, char **argv);
 int bench_compile(int argc, char **argv);
 int bench_gen(int argc, char **argv);
 int bench_reload(int argc, char **argv);
+/* Ports 0..nports-1 with one queue each, started. Returns 0 or -1. */
+struct rte_mempool;
+int bench_ports_start(uint16_t nports, struct rte_mempool *mp);
 /* EAL's -l for bench_eal_init: "0" unless a bench needs a worker lcore. */
 extern const char *bench_lcores;
 /* Starts DPDK's EAL on one core with mem_mb of memory and up to two vdevs

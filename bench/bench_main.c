@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,18 @@ int bench_eal_init(unsigned mem_mb, const char *vdev0, const char *vdev1)
 		args[n++] = (char *)v;
 	}
 	return rte_eal_init(n, args);
+}
+
+int bench_ports_start(uint16_t nports, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf = { 0 };
+
+	for (uint16_t p = 0; p < nports; p++)
+		if (rte_eth_dev_configure(p, 1, 1, &conf) != 0 ||
+		    rte_eth_rx_queue_setup(p, 0, 1024, 0, NULL, mp) != 0 ||
+		    rte_eth_tx_queue_setup(p, 0, 1024, 0, NULL) != 0 || rte_eth_dev_start(p) != 0)
+			return -1;
+	return 0;
 }
 
 static void usage(void)

@@ -191,17 +191,10 @@ static int ports(struct rte_mempool *mp)
 {
 	struct rte_ring *a = rte_ring_create("pl_a", 8192, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	struct rte_ring *b = rte_ring_create("pl_b", 8192, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	struct rte_eth_conf conf = { 0 };
-
 	if (a == NULL || b == NULL || rte_eth_from_rings("pl0", &a, 1, &b, 1, 0) != 2 ||
 	    rte_eth_from_rings("pl1", &b, 1, &a, 1, 0) != 3)
 		return -1;
-	for (uint16_t p = 0; p < 4; p++)
-		if (rte_eth_dev_configure(p, 1, 1, &conf) != 0 ||
-		    rte_eth_rx_queue_setup(p, 0, 1024, 0, NULL, mp) != 0 ||
-		    rte_eth_tx_queue_setup(p, 0, 1024, 0, NULL) != 0 || rte_eth_dev_start(p) != 0)
-			return -1;
-	return 0;
+	return bench_ports_start(4, mp);
 }
 
 int bench_pipeline(int argc, char **argv)

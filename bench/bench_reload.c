@@ -86,15 +86,8 @@ static int setup(void)
 {
 	struct rte_mempool *mp = rte_pktmbuf_pool_create("rl_mbufs", 8192, 256, 0,
 							  RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	struct rte_eth_conf conf = { 0 };
-
-	if (mp == NULL)
+	if (mp == NULL || bench_ports_start(2, mp) != 0)
 		return -1;
-	for (uint16_t p = 0; p < 2; p++)
-		if (rte_eth_dev_configure(p, 1, 1, &conf) != 0 ||
-		    rte_eth_rx_queue_setup(p, 0, 1024, 0, NULL, mp) != 0 ||
-		    rte_eth_tx_queue_setup(p, 0, 1024, 0, NULL) != 0 || rte_eth_dev_start(p) != 0)
-			return -1;
 	app = (struct cp_app){ .mode = CP_MODE_INLINE, .nports = 2, .nworkers = 1 };
 	pthread_mutex_init(&app.gen_lock, NULL);
 	app.w = rte_zmalloc("rl_w", sizeof(*app.w), RTE_CACHE_LINE_SIZE);

@@ -146,8 +146,18 @@ EOF
 start "${PFX}c" "$D/log2"
 kill -9 "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 [ -S "$S" ] || fail "no stale socket to test with"
-UMASK=000 start "${PFX}d" "$D/log3" --eve "$D/eve2.json" --intel "$D/c.cpsnap"
+UMASK=000 start "${PFX}d" "$D/log3" --eve "$D/eve2.json" --intel "$D/c.cpsnap" \
+  --ctl-allow 65534:65534
 ctl status > /dev/null || fail "stale socket not taken over: $(cat "$D/log3")"
+# --ctl-allow: the socket's group is the allowed gid, and that uid is served.
+[ "$(stat -c %g "$S")" = 65534 ] || fail "socket group $(stat -c %g "$S")"
+chmod 755 "$D/run"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$D/ctl-nobody" --socket "$S" status \
+  > "$D/o" 2>&1 || fail "--ctl-allow uid refused: $(cat "$D/o")"
+chmod 750 "$D/run"
+# The telemetry command mirrors status.
+echo /chokepoint/status | python3 "$(command -v dpdk-telemetry.py)" -f "${PFX}d" > "$D/tel" 2>&1 || true
+grep -q '"generation": 1' "$D/tel" || fail "/chokepoint/status: $(cat "$D/tel")"
 [ "$(stat -c %a "$S")" = 660 ] || fail "socket mode under umask 000: $(stat -c %a "$S")"
 
 # Live changes on that engine: an add matches from its generation on, a
