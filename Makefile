@@ -29,7 +29,7 @@ else
 OPT      := -O2 -g -DNDEBUG
 endif
 
-PKGS_CP  := libxxhash libidn2 nettle yajl jansson
+PKGS_CP  := libxxhash libidn2 nettle yajl jansson libhs
 CFLAGS_W := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   := -std=gnu11 $(OPT) $(ARCH) $(CFLAGS_W) -MMD -MP -D_GNU_SOURCE \
             -Iengine -Iloaders $(shell pkg-config --cflags $(PKGS_CP))
@@ -41,7 +41,8 @@ DPDK_LD  := $(shell pkg-config --libs libdpdk)
 CRIT_LD  := $(shell pkg-config --libs criterion)
 
 ENGINE_SRC  := $(wildcard engine/common/*.c engine/indicator/*.c engine/store/*.c \
-                         engine/snapshot/*.c engine/parse/*.c engine/inspect/*.c) \
+                         engine/snapshot/*.c engine/parse/*.c engine/inspect/*.c \
+                         engine/pattern/*.c) \
                $(filter-out engine/ctl/ctl_main.c,$(wildcard engine/ctl/*.c))
 LOADER_SRC  := $(filter-out loaders/intel_main.c,$(wildcard loaders/*.c))
 BENCH_SRC   := $(wildcard bench/*.c)
@@ -136,7 +137,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBFUZZ)
 
 # make fuzz FUZZ_SECONDS=N: every target for N seconds (default 300).
 fuzz: $(FUZZERS)
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} BUILD=$(B) tests/integration/fuzz.sh
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} BUILD=$(B) bash tests/integration/fuzz.sh
 
 test: all $(TESTS) $(FUZZERS) $(B)/asan/chokepoint
 	@scripts/run-tests $(B) $(TESTS)

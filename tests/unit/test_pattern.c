@@ -1,0 +1,138 @@
+/* Pattern indicators: the feed syntax, the canonical text, and databases
+ * compiled with Hyperscan that match what they should: caseless, anchored
+ * and overlapping patterns, several in one payload, matches at a payload's
+ * edges, nothing on benign bytes; errors name the pattern. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "pattern/pattern.h"
+
+static struct cp_pattern pats[16];
+
+static const struct cp_pattern *P(unsigned i, const char *text)
+{
+	const char *why = NULL;
+
+	cr_assert_eq(cp_pattern_parse(text, strlen(text), &pats[i], &why), 0, "%s: %s", text, why);
+	return &pats[i];
+}
+
+struct hits {
+	unsigned n;
+	unsigned id[32];
+	unsigned long long to[32];
+};
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned fl,
+		    void *ctx)
+{
+	struct hits *h = ctx;
+
+	(void)from, (void)fl;
+	if (h->n < 32)
+		h->id[h->n] = id, h->to[h->n++] = to;
+	return 0;
+}
+
+static struct hits scan(hs_database_t *db, const char *data, size_t n)
+{
+	hs_scratch_t *s = NULL;
+	struct hits h = { 0 };
+
+	cr_assert_eq(hs_alloc_scratch(db, &s), HS_SUCCESS);
+	cr_assert_eq(hs_scan(db, data, (unsigned)n, 0, s, on_match, &h), HS_SUCCESS);
+	hs_free_scratch(s);
+	return h;
+}
+
+static int has(const struct hits *h, unsigned id)
+{
+	for (unsigned i = 0; i < h->n; i++)
+		if (h->id[i] == id)
+			return 1;
+	return 0;
+}
+
+Test(pattern, syntax_and_canonical_text)
+{
+	struct cp_pattern p;
+	const char *why;
+	char txt[64];
+
+	cr_assert_eq(cp_pattern_parse("/Ev[i1]l\\d+/is", 14, &p, &why), 0);
+	cr_expect_eq(p.literal, 0);
+	cr_expect_str_eq(p.expr, "Ev[i1]l\\d+");
+	cr_expect_eq(p.flags, HS_FLAG_CASELESS | HS_FLAG_DOTALL);
+	cp_pattern_format(&p, txt, sizeof(txt));
+	cr_expect_str_eq(txt, "/Ev[i1]l\\d+/is");
+	cr_assert_eq(cp_pattern_parse("MZ\\x90\\x00\\\\x", 13, &p, &why), 0);
+	cr_expect_eq(p.literal, 1);
+	cr_expect_eq(p.len, 6);
+	cr_expect(memcmp(p.expr, "MZ\x90\0\\x", 6) == 0);
+	cp_pattern_format(&p, txt, sizeof(txt));
+	cr_expect_str_eq(txt, "MZ\\x90\\x00\\\\x");
+	static const char *const bad[] = { "", "/abc", "/abc/q", "//", "a\\x4", "a\\n" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(cp_pattern_parse(bad[i], strlen(bad[i]), &p, &why), -EINVAL, "%s", bad[i]);
+	char big[CP_PATTERN_MAX + 2];
+	memset(big, 'a', sizeof(big));
+	cr_expect_eq(cp_pattern_parse(big, sizeof(big), &p, &why), -EINVAL);
+	cr_expect_str_eq(why, "pattern longer than 4096 bytes");
+}
+
+Test(pattern, regexes_and_literals_match)
+{
+	const struct cp_pattern *set[] = {
+		P(0, "/beacon-[0-9a-f]{8}/i"),  /* caseless */
+		P(1, "/^GET \\/admin/"),        /* anchored at the start */
+		P(2, "abcab"),                  /* overlaps itself in abcabcab */
+		P(3, "cab"),
+		P(4, "\\x00\\xffEND"),          /* bytes, at the very end */
+	};
+	hs_database_t *db;
+	unsigned bad;
+	char err[256];
+
+	cr_assert_eq(cp_pattern_compile(set, 5, &db, &bad, err, sizeof(err)), 0, "%s", err);
+	struct hits h = scan(db, "xx BEACON-DEADBEEF yy", 21);
+	cr_expect(has(&h, 0), "caseless");
+	h = scan(db, "GET /admin HTTP/1.1", 19);
+	cr_expect(has(&h, 1), "anchored");
+	h = scan(db, " GET /admin", 11);
+	cr_expect(!has(&h, 1), "anchored means at the start");
+	h = scan(db, "abcabcab", 8);
+	cr_expect(has(&h, 2) && has(&h, 3), "overlapping and several in one payload");
+	unsigned n2 = 0;
+	for (unsigned i = 0; i < h.n; i++)
+		n2 += h.id[i] == 2;
+	cr_expect_eq(n2, 2, "abcab twice, overlapping");
+	static const char tail[] = "payload....\0\xff" "END";
+	h = scan(db, tail, sizeof(tail) - 1);
+	cr_expect(has(&h, 4) && h.to[h.n - 1] == sizeof(tail) - 1, "a match at the edge");
+	h = scan(db, "GET /index.html HTTP/1.1 benign bytes", 37);
+	cr_expect_eq(h.n, 0, "nothing on benign bytes");
+	hs_free_database(db);
+	/* All literals: the literal compiler, the same matches. */
+	const struct cp_pattern *lits[] = { P(5, "evil"), P(6, "\\x00\\x01") };
+	cr_assert_eq(cp_pattern_compile(lits, 2, &db, &bad, err, sizeof(err)), 0, "%s", err);
+	h = scan(db, "an evil \x00\x01 thing", 16);
+	cr_expect(has(&h, 0) && has(&h, 1));
+	hs_free_database(db);
+}
+
+Test(pattern, errors_name_the_pattern)
+{
+	const struct cp_pattern *set[] = { P(0, "fine"), P(1, "/(unclosed/"), P(2, "/x*/") };
+	hs_database_t *db;
+	unsigned bad;
+	char err[256];
+
+	cr_expect_eq(cp_pattern_compile(set, 3, &db, &bad, err, sizeof(err)), -EINVAL);
+	cr_expect_eq(bad, 1, "%s", err);
+	cr_expect(strlen(err) > 0);
+	const struct cp_pattern *empty[] = { P(0, "fine"), P(2, "/x*/") };
+	cr_expect_eq(cp_pattern_compile(empty, 2, &db, &bad, err, sizeof(err)), -EINVAL);
+	cr_expect_eq(bad, 1, "a pattern matching the empty buffer: %s", err);
+	cr_expect_eq(cp_pattern_compile(empty, 0, &db, &bad, err, sizeof(err)), -EINVAL);
+}
