@@ -50,11 +50,12 @@ APP_SRC     := $(wildcard engine/app/*.c)
 TEST_SRC    := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC    := $(filter-out tests/fuzz/fuzz_feed.c,$(wildcard tests/fuzz/fuzz_*.c))
 # One feed fuzzer per format, all from tests/fuzz/fuzz_feed.c.
-FEED_FORMATS := plain csv zeek suricata iprep stix misp warninglist
+FEED_FORMATS := plain csv zeek suricata iprep stix misp warninglist pattern
 # What the fuzz targets link, built apart with the sanitizers into one
 # archive, so each target pulls in only what it calls.
 FUZZ_LIB_SRC := $(wildcard engine/common/*.c engine/indicator/*.c engine/parse/*.c \
-                           engine/store/*.c engine/snapshot/*.c) engine/ctl/proto.c \
+                           engine/store/*.c engine/snapshot/*.c engine/pattern/*.c) \
+                engine/ctl/proto.c \
                 $(filter-out loaders/intel_cmd.c,$(LOADER_SRC))
 FUZZ_CC     := clang -std=gnu11 -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
                -fno-sanitize-recover=all $(CFLAGS_W) -D_GNU_SOURCE -Iengine -Iloaders \

@@ -94,6 +94,7 @@ void cp_compiler_free(struct cp_compiler *c)
 		cp__xtab_img_free(&c->img[t]);
 	}
 	cp__vec_free(&c->ip6, sizeof(struct ip6rec));
+	cp__patterns_free(c);
 	cp_lpmb_free(c->lpm[0]);
 	cp_r4_img_free(&c->r4);
 	cp_mem_free(c->scratch, c->scratch_size);
@@ -132,7 +133,7 @@ int cp_filter_mode_parse(const char *s, enum cp_filter_mode *m)
 	return 0;
 }
 
-static int intern_str(struct cp_compiler *c, const char *s, uint32_t *off)
+int cp__intern_str(struct cp_compiler *c, const char *s, uint32_t *off)
 {
 	size_t n, slot;
 	uint32_t h;
@@ -173,8 +174,8 @@ int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t
 	r.action = (uint8_t)m->action;
 	r.confidence = m->confidence < 0 ? 255 : (uint8_t)m->confidence;
 	r.valid_until = m->valid_until;
-	if ((rc = intern_str(c, m->feed, &r.feed)) != 0 || (rc = intern_str(c, m->id, &r.id)) != 0 ||
-	    (rc = intern_str(c, m->tags, &r.tags)) != 0)
+	if ((rc = cp__intern_str(c, m->feed, &r.feed)) != 0 || (rc = cp__intern_str(c, m->id, &r.id)) != 0 ||
+	    (rc = cp__intern_str(c, m->tags, &r.tags)) != 0)
 		return rc;
 	uint64_t hash = XXH3_64bits(&r, sizeof(r));
 	uint32_t h = cp_intern_find(&c->metaix, hash, &r, &slot);

@@ -35,6 +35,9 @@ struct cp_compile_stats {
 	uint64_t nsets;
 	double build_s;
 	double write_s;
+	uint64_t patterns[4];     /* per pattern target (enum cp_ptarget) */
+	uint64_t pattern_bytes;   /* their serialised databases */
+	double pattern_s;         /* compiling them */
 };
 
 /* seed 0 draws a random seed. Returns NULL with errno set. */
@@ -67,6 +70,13 @@ struct cp_compiler_shard *cp_compiler_shard_new(struct cp_compiler *c);
 int cp_compiler_shard_add(struct cp_compiler_shard *sh, const struct cp_ind *ind, uint32_t meta);
 int cp_compiler_shard_merge(struct cp_compiler_shard *sh);
 void cp_compiler_shard_free(struct cp_compiler_shard *sh);
+
+/* Adds a pattern for target t (enum cp_ptarget) from file:line, which a
+ * compile error will name. Returns 0, 1 when dropped as expired, or
+ * -ENOMEM. */
+struct cp_pattern;
+int cp_compiler_add_pattern(struct cp_compiler *c, const struct cp_pattern *p, unsigned t,
+			    uint32_t meta, const char *file, uint64_t line);
 
 /* Builds every table and writes path atomically. err gets a message on
  * failure. Returns 0 or -errno. */

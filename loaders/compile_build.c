@@ -373,6 +373,8 @@ int cp_compiler_write(struct cp_compiler *c, const char *path, struct cp_compile
 	struct cp_snap_writer *w;
 	int rc = build_all(c);
 
+	if (rc == 0 && (rc = cp__build_patterns(c, err, errlen)) != 0)
+		return rc;  /* err names the pattern */
 	cp_mem_free(c->scratch, c->scratch_size);  /* not needed while writing */
 	c->scratch = NULL;
 	c->scratch_size = 0;
@@ -386,6 +388,8 @@ int cp_compiler_write(struct cp_compiler *c, const char *path, struct cp_compile
 	if (w == NULL)
 		return -ENOMEM;
 	rc = add_sections(c, w);
+	if (rc == 0)
+		rc = cp__add_pattern_sections(c, w);
 	if (rc == 0)
 		rc = cp_snap_writer_commit(w, path, err, errlen);
 	else

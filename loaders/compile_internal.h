@@ -5,6 +5,7 @@
 
 #include "compile.h"
 #include "common/intern.h"
+#include "pattern/pattern.h"
 #include "snapshot/snapshot.h"
 #include "store/lpm_build.h"
 #include "store/setb.h"
@@ -47,7 +48,22 @@ struct cp_compiler {
 	void *scratch;              /* sort scratch, cp_mem */
 	size_t scratch_size;
 	size_t ents_cap;
+	/* Patterns (compile_pattern.c): records, their bytes, and per target
+	 * the serialised database and the refs by Hyperscan id. */
+	struct vec pat, pbytes;
+	char *pser[CP_PT__COUNT];
+	size_t pser_n[CP_PT__COUNT];
+	struct cp_pat_ref *pref[CP_PT__COUNT];
+	uint32_t npat[CP_PT__COUNT];
 };
+
+/* Interns a string of the string table; *off 0 for NULL or "". */
+int cp__intern_str(struct cp_compiler *c, const char *s, uint32_t *off);
+/* Compiles every target's patterns. Returns 0 or -EINVAL with err naming
+ * the file, line and pattern Hyperscan refused. */
+int cp__build_patterns(struct cp_compiler *c, char *err, size_t errlen);
+int cp__add_pattern_sections(struct cp_compiler *c, struct cp_snap_writer *w);
+void cp__patterns_free(struct cp_compiler *c);
 
 int cp__vec_push(struct vec *v, const void *x, size_t esz);
 void cp__vec_free(struct vec *v, size_t esz);

@@ -4,6 +4,7 @@
 #include "common/json.h"
 #include "common/mem.h"
 #include "loader.h"
+#include "pattern/pattern.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 
@@ -59,6 +60,13 @@ static void print_summary(const struct cp_compile_opts *o, const struct cp_compi
 	fprintf(stderr, "  shared: %llu metadata records, %llu set words, %llu bytes\n",
 		(unsigned long long)st->nmeta, (unsigned long long)st->nsets,
 		(unsigned long long)st->shared_bytes);
+	for (unsigned t = 0; t < CP_PT__COUNT; t++)
+		if (st->patterns[t] != 0)
+			fprintf(stderr, "  patterns %-10s %10llu\n", cp_ptarget_name((enum cp_ptarget)t),
+				(unsigned long long)st->patterns[t]);
+	if (st->pattern_bytes != 0)
+		fprintf(stderr, "  pattern databases: %llu bytes, compiled in %.2f s\n",
+			(unsigned long long)st->pattern_bytes, st->pattern_s);
 	fprintf(stderr, "  merged duplicates: %llu, expired (not compiled): %llu\n",
 		(unsigned long long)st->merged, (unsigned long long)st->expired);
 	fprintf(stderr, "  errors: %llu\n", (unsigned long long)d->errors);
@@ -246,6 +254,15 @@ void cp_intel_info(const char *path, const struct cp_snap *snap, const struct cp
 	fprintf(out, "  %-8s %14llu %14llu %8.2f  (metadata and sets included)\n", "total",
 		(unsigned long long)total, (unsigned long long)bytes,
 		total ? (double)bytes / (double)total : 0.0);
+	for (unsigned t = 0; t < CP_PT__COUNT; t++) {
+		uint32_t np;
+		uint64_t dbsize = 0;
+		if (cp_store_patterns(s, t, &np, NULL) == NULL)
+			continue;
+		cp_snap_section(snap, CP_SEC_PAT_DB + t, &dbsize, NULL, NULL, NULL);
+		fprintf(out, "  patterns %-10s %10u  (Hyperscan database, %llu bytes)\n",
+			cp_ptarget_name((enum cp_ptarget)t), np, (unsigned long long)dbsize);
+	}
 	feeds = cp_snap_section(snap, CP_SEC_FEEDS, NULL, &nfeeds, NULL, NULL);
 	fprintf(out, "  feeds:\n");
 	for (uint64_t i = 0; feeds != NULL && i < nfeeds; i++) {

@@ -15,6 +15,7 @@
 static const struct cp_loader *const loaders[] = {
 	&cp_loader_zeek, &cp_loader_warninglist, &cp_loader_stix, &cp_loader_misp,
 	&cp_loader_iprep, &cp_loader_csv, &cp_loader_suricata, &cp_loader_plain,
+	&cp_loader_pattern,  /* named only (no probe) */
 };
 #define PROBE_MAX (64u << 10)
 /* Keys every format understands. */

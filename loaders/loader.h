@@ -107,6 +107,7 @@ extern const struct cp_loader cp_loader_iprep;
 extern const struct cp_loader cp_loader_stix;
 extern const struct cp_loader cp_loader_misp;
 extern const struct cp_loader cp_loader_warninglist;
+extern const struct cp_loader cp_loader_pattern;
 
 /* The loader named name, or NULL. */
 const struct cp_loader *cp_loader_find(const char *name, size_t n);

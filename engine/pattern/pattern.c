@@ -137,24 +137,31 @@ int cp_pattern_format(const struct cp_pattern *p, char *buf, size_t size)
 }
 
 /* A literal as a regex: every byte \xHH, so nothing in it is special. */
-static char *escape(const struct cp_pattern *p)
+static char *escape(const char *e, size_t len)
 {
-	char *r = malloc((size_t)p->len * 4 + 1);
+	char *r = malloc(len * 4 + 1);
 
 	if (r == NULL)
 		return NULL;
-	for (uint32_t i = 0; i < p->len; i++)
-		snprintf(r + 4 * i, 5, "\\x%02x", (unsigned char)p->expr[i]);
-	r[4 * p->len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		snprintf(r + 4 * i, 5, "\\x%02x", (unsigned char)e[i]);
+	r[4 * len] = '\0';
 	return r;
 }
 
-int cp_pattern_compile(const struct cp_pattern *const *p, unsigned n, hs_database_t **db,
-		       unsigned *bad, char *err, size_t errlen)
+static uint64_t compiles;
+
+uint64_t cp_pattern_compile_count(void)
 {
+	return __atomic_load_n(&compiles, __ATOMIC_RELAXED);
+}
+
+int cp_pattern_compile_v(const struct cp_pattern_v *v, unsigned n, hs_database_t **db,
+			 unsigned *bad, char *err, size_t errlen)
+{
+	__atomic_add_fetch(&compiles, 1, __ATOMIC_RELAXED);
 	const char **expr = calloc(n ? n : 1, sizeof(*expr));
-	unsigned *flags = calloc(n ? n : 1, sizeof(*flags)), *ids = calloc(n ? n : 1, sizeof(*ids));
-	size_t *lens = calloc(n ? n : 1, sizeof(*lens));
+	unsigned *ids = calloc(n ? n : 1, sizeof(*ids));
 	char **owned = calloc(n ? n : 1, sizeof(*owned));
 	hs_compile_error_t *ce = NULL;
 	int all_lit = 1, rc = -EINVAL;
@@ -162,24 +169,20 @@ int cp_pattern_compile(const struct cp_pattern *const *p, unsigned n, hs_databas
 
 	*db = NULL;
 	*bad = n;
-	if (!expr || !flags || !ids || !lens || !owned || n == 0)
+	if (!expr || !ids || !owned || n == 0)
 		goto out;
 	for (unsigned i = 0; i < n; i++)
-		all_lit &= p[i]->literal;
+		all_lit &= v->literal[i];
 	for (unsigned i = 0; i < n; i++) {
 		ids[i] = i;
-		/* Alerts report where a match ends; start of match is not
-		 * needed and would cost stream state. */
-		flags[i] = p[i]->flags;
-		lens[i] = p[i]->len;
-		if (all_lit || !p[i]->literal) {
-			expr[i] = p[i]->expr;
-		} else if ((expr[i] = owned[i] = escape(p[i])) == NULL) {
+		if (all_lit || !v->literal[i])
+			expr[i] = v->expr[i];
+		else if ((expr[i] = owned[i] = escape(v->expr[i], v->len[i])) == NULL)
 			goto out;
-		}
 	}
-	e = all_lit ? hs_compile_lit_multi(expr, flags, ids, lens, n, HS_MODE_BLOCK, NULL, db, &ce)
-		    : hs_compile_multi(expr, flags, ids, n, HS_MODE_BLOCK, NULL, db, &ce);
+	e = all_lit ? hs_compile_lit_multi(expr, v->flags, ids, v->len, n, HS_MODE_BLOCK, NULL, db,
+					   &ce)
+		    : hs_compile_multi(expr, v->flags, ids, n, HS_MODE_BLOCK, NULL, db, &ce);
 	if (e == HS_SUCCESS) {
 		rc = 0;
 	} else if (ce != NULL) {
@@ -195,8 +198,36 @@ out:
 		free(owned[i]);
 	free(owned);
 	free(expr);
-	free(flags);
 	free(ids);
-	free(lens);
+	return rc;
+}
+
+int cp_pattern_compile(const struct cp_pattern *const *p, unsigned n, hs_database_t **db,
+		       unsigned *bad, char *err, size_t errlen)
+{
+	struct cp_pattern_v v = {
+		.expr = calloc(n ? n : 1, sizeof(*v.expr)), .len = calloc(n ? n : 1, sizeof(*v.len)),
+		.flags = calloc(n ? n : 1, sizeof(*v.flags)),
+		.literal = calloc(n ? n : 1, sizeof(*v.literal)),
+	};
+	int rc = -ENOMEM;
+
+	*db = NULL;
+	*bad = n;
+	if (v.expr && v.len && v.flags && v.literal) {
+		for (unsigned i = 0; i < n; i++) {
+			((const char **)v.expr)[i] = p[i]->expr;
+			((size_t *)v.len)[i] = p[i]->len;
+			((unsigned *)v.flags)[i] = p[i]->flags;
+			((uint8_t *)v.literal)[i] = p[i]->literal;
+		}
+		rc = cp_pattern_compile_v(&v, n, db, bad, err, errlen);
+	} else {
+		snprintf(err, errlen, "out of memory");
+	}
+	free((void *)v.expr);
+	free((void *)v.len);
+	free((void *)v.flags);
+	free((void *)v.literal);
 	return rc;
 }

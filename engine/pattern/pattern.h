@@ -52,4 +52,17 @@ int cp_pattern_format(const struct cp_pattern *p, char *buf, size_t size);
 int cp_pattern_compile(const struct cp_pattern *const *p, unsigned n, hs_database_t **db,
 		       unsigned *bad, char *err, size_t errlen);
 
+/* The same over parallel arrays, for sets too large to hold as cp_pattern
+ * (4 KiB each): expr[i] NUL-terminated for regexes, len[i] bytes. */
+struct cp_pattern_v {
+	const char *const *expr;
+	const size_t *len;
+	const unsigned *flags;
+	const uint8_t *literal;
+};
+int cp_pattern_compile_v(const struct cp_pattern_v *v, unsigned n, hs_database_t **db,
+			 unsigned *bad, char *err, size_t errlen);
+/* How many compiles this process ran: loading a snapshot must add none. */
+uint64_t cp_pattern_compile_count(void);
+
 #endif

@@ -29,7 +29,9 @@ enum {
 	CP_SEC_LPM_LEAF = 0x400, /* CIDR trie leaves: uint32_t refs */
 	CP_SEC_R4_OFF = 0x500,  /* ipv4 CIDR ranges: uint32_t[65537] slices; count = CIDRs */
 	CP_SEC_R4_START = 0x501, /* uint16_t[n] first address of each range, low half */
-	CP_SEC_R4_REF = 0x502   /* uint32_t[n] refs */
+	CP_SEC_R4_REF = 0x502,  /* uint32_t[n] refs */
+	CP_SEC_PAT_DB = 0x600,  /* + target: hs_serialize_database bytes; count = patterns */
+	CP_SEC_PAT_REF = 0x610  /* + target: struct cp_pat_ref[count], by Hyperscan id */
 };
 
 /* Per-feed summary kept for `info`. */

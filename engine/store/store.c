@@ -2,6 +2,7 @@
  * preparation and dispatch (data plane), result access (both). */
 #include "store/store_internal.h"
 #include "snapshot/snapshot.h"
+#include "pattern/pattern.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -66,6 +67,51 @@ static int open_shared(struct cp_store *s, const struct cp_snap *snap)
 	return 0;
 }
 
+/* Pattern databases: restored as compiled (hs_deserialize_database checks
+ * them), never recompiled. */
+static int open_patterns(struct cp_store *s, const struct cp_snap *snap)
+{
+	for (unsigned t = 0; t < CP_PT__COUNT; t++) {
+		uint64_t dsize, n, rsize, rn;
+		const void *db = cp_snap_section(snap, CP_SEC_PAT_DB + t, &dsize, &n, NULL, NULL);
+		const struct cp_pat_ref *r = cp_snap_section(snap, CP_SEC_PAT_REF + t, &rsize, &rn,
+							     NULL, NULL);
+		if (db == NULL && r == NULL)
+			continue;
+		if (db == NULL || r == NULL || n != rn || rsize != rn * sizeof(*r) || n > UINT32_MAX)
+			return -EBADMSG;
+		for (uint64_t i = 0; i < rn; i++)
+			if (r[i].meta >= s->nmeta || r[i].text >= s->strs_size)
+				return -EBADMSG;
+		hs_database_t *d = NULL;
+		if (hs_deserialize_database(db, dsize, &d) != HS_SUCCESS)
+			return -EPROTO;  /* corrupt, or made for another CPU platform */
+		s->pdb[t] = d;
+		s->pref[t] = r;
+		s->npat[t] = (uint32_t)n;
+	}
+	return 0;
+}
+
+static void close_patterns(struct cp_store *s)
+{
+	for (unsigned t = 0; t < CP_PT__COUNT; t++)
+		hs_free_database(s->pdb[t]);
+}
+
+const void *cp_store_patterns(const struct cp_store *s, unsigned t, uint32_t *n,
+			      const struct cp_pat_ref **refs)
+{
+	if (t >= CP_PT__COUNT || s->pdb[t] == NULL) {
+		*n = 0;
+		return NULL;
+	}
+	*n = s->npat[t];
+	if (refs != NULL)
+		*refs = s->pref[t];
+	return s->pdb[t];
+}
+
 struct cp_store *cp_store_open(const struct cp_snap *snap)
 {
 	struct cp_store *s = calloc(1, sizeof(*s));
@@ -79,7 +125,10 @@ struct cp_store *cp_store_open(const struct cp_snap *snap)
 		rc = open_xtab(s, snap, (enum cp_itype)t);
 	if (rc == 0)
 		rc = open_cidrs(s, snap);
+	if (rc == 0)
+		rc = open_patterns(s, snap);
 	if (rc != 0) {
+		close_patterns(s);
 		free(s);
 		errno = -rc;
 		return NULL;
@@ -89,6 +138,8 @@ struct cp_store *cp_store_open(const struct cp_snap *snap)
 
 void cp_store_close(struct cp_store *s)
 {
+	if (s != NULL)
+		close_patterns(s);
 	free(s);
 }
 

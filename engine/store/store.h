@@ -44,6 +44,12 @@ struct cp_meta_rec {
 	int64_t valid_until; /* unix seconds; 0 = never expires */
 };
 
+/* A pattern of the store, by its Hyperscan id: its context and its text. */
+struct cp_pat_ref {
+	uint32_t meta;       /* metadata record */
+	uint32_t text;       /* string offset: the pattern's canonical text */
+};
+
 /* One match reported by cp_store_match(). */
 struct cp_match {
 	uint32_t ref;
@@ -111,6 +117,11 @@ const char *cp_store_str(const struct cp_store *s, uint32_t off);
 
 /* Sizes for `info` and the benches. */
 uint64_t cp_store_count(const struct cp_store *s, enum cp_itype t);
+/* The compiled pattern database for target t (enum cp_ptarget), restored
+ * from the snapshot without recompiling, or NULL when it has none; *n gets
+ * its pattern count and *refs their contexts by Hyperscan id. */
+const void *cp_store_patterns(const struct cp_store *s, unsigned t, uint32_t *n,
+			      const struct cp_pat_ref **refs);
 uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t);
 uint64_t cp_store_shared_bytes(const struct cp_store *s);
 uint64_t cp_store_seed(const struct cp_store *s);

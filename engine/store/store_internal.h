@@ -129,6 +129,9 @@ struct cp_store {
 	uint64_t shared_bytes;
 	uint64_t cidr_count[2];   /* [0] ipv4, [1] ipv6 */
 	int64_t first_expiry;     /* earliest valid_until of any context; 0: none */
+	void *pdb[4];             /* hs_database_t per pattern target (CP_PT__COUNT <= 4) */
+	const struct cp_pat_ref *pref[4];
+	uint32_t npat[4];
 };
 
 /* Hash tweaks: one keyed hash per table, and two for domains so an exact

@@ -2,11 +2,14 @@
  * compiled with Hyperscan that match what they should: caseless, anchored
  * and overlapping patterns, several in one payload, matches at a payload's
  * edges, nothing on benign bytes; errors name the pattern. */
-#include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
 
 #include "pattern/pattern.h"
+#include "loadrun.h"
+
+#define HAS_P(text, needle) \
+	cr_expect(strstr((text), (needle)) != NULL, "no %s in %s", (needle), (text))
 
 static struct cp_pattern pats[16];
 
@@ -135,4 +138,65 @@ Test(pattern, errors_name_the_pattern)
 	cr_expect_eq(cp_pattern_compile(empty, 2, &db, &bad, err, sizeof(err)), -EINVAL);
 	cr_expect_eq(bad, 1, "a pattern matching the empty buffer: %s", err);
 	cr_expect_eq(cp_pattern_compile(empty, 0, &db, &bad, err, sizeof(err)), -EINVAL);
+}
+
+/* A pattern feed through the compiler into a snapshot and back: the
+ * databases are restored, not recompiled, and match as compiled, with each
+ * match's context and text; bad lines name file and line, and the rest
+ * of the feed still loads. */
+Test(pattern, feed_snapshot_round_trip_without_recompiling)
+{
+	char path[128], spec[256];
+	struct run r;
+	struct t_store ts;
+
+	fixture(path, sizeof(path), "p.txt",
+		"# beacons\n"
+		"/beacon-[0-9a-f]{8}/i\tid=P-1\ttags=c2\n"
+		"MZ\\x90\\x00\tid=P-2\taction=drop\n"
+		"/\\/wp-login\\.php/\ttarget=url\tid=P-3\n"
+		"/(unclosed/\tid=P-4\n"
+		"/a*/\n"
+		"fine\tcolour=red\n");
+	snprintf(spec, sizeof(spec), "pattern:%s,feed=pats", path);
+	load(&r, spec);
+	cr_assert_eq(r.rc, 0, "%s", r.text);
+	cr_expect_eq(r.diag.errors, 3, "%s", r.text);
+	HAS_P(r.text, ":5: regex refused by Hyperscan: 'Missing close parenthesis");
+	HAS_P(r.text, ":6: regex refused by Hyperscan: 'it matches the empty buffer'");
+	HAS_P(r.text, ":7: unknown field");
+	struct cp_compile_stats st;
+	t_open(r.c, &ts, &st);
+	cr_expect_eq(st.patterns[CP_PT_PAYLOAD], 2);
+	cr_expect_eq(st.patterns[CP_PT_URL], 1);
+	uint64_t before = cp_pattern_compile_count();
+	/* t_open compiled once; reopening the file must not compile again. */
+	char err[256];
+	struct cp_snap *snap = cp_snap_open(ts.path, CP_SNAP_LAZY, err, sizeof(err));
+	cr_assert_not_null(snap, "%s", err);
+	struct cp_store *s = cp_store_open(snap);
+	cr_assert_not_null(s);
+	cr_expect_eq(cp_pattern_compile_count(), before, "loading recompiled");
+	uint32_t n;
+	const struct cp_pat_ref *refs;
+	hs_database_t *db = (hs_database_t *)cp_store_patterns(s, CP_PT_PAYLOAD, &n, &refs);
+	cr_assert_not_null(db);
+	cr_expect_eq(n, 2);
+	static const char pay[] = "xx BEACON-0123abcd MZ\x90\x00 yy";
+	struct hits h = scan(db, pay, sizeof(pay) - 1);
+	cr_expect(has(&h, 0) && has(&h, 1), "both payload patterns match");
+	const struct cp_meta_rec *m0 = cp_store_meta(s, refs[0].meta);
+	cr_expect_str_eq(cp_store_str(s, m0->id), "P-1");
+	cr_expect_str_eq(cp_store_str(s, refs[0].text), "/beacon-[0-9a-f]{8}/i");
+	cr_expect_eq(cp_store_meta(s, refs[1].meta)->action, CP_ACT_DROP);
+	cr_expect_str_eq(cp_store_str(s, refs[1].text), "MZ\\x90\\x00");
+	cr_expect_null(cp_store_patterns(s, CP_PT_DNS, &n, NULL), "no dns.query patterns");
+	hs_database_t *udb = (hs_database_t *)cp_store_patterns(s, CP_PT_URL, &n, NULL);
+	h = scan(udb, "http://a.example/wp-login.php?x=1", 33);
+	cr_expect(has(&h, 0));
+	cp_store_close(s);
+	cp_snap_close(snap);
+	t_close(&ts);
+	done(&r);
+	unlink(path);
 }
