@@ -361,8 +361,13 @@ static int listen_on(const char *path)
 	}
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    chmod(path, 0660) != 0 ||
+	/* bind() creates the file with the umask's mode: 0117 for that call
+	 * leaves no moment at which it is wider than 0660 (start-up, before
+	 * any other thread creates files). */
+	mode_t um = umask(0117);
+	int bound = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	umask(um);
+	if (!bound || chmod(path, 0660) != 0 ||
 	    (ctl.app->ctl_gid >= 0 && chown(path, (uid_t)-1, (gid_t)ctl.app->ctl_gid) != 0) ||
 	    listen(fd, CP_CTL_MAX_CLIENTS) != 0) {
 		rc = -errno;
