@@ -372,9 +372,11 @@ int cp_compiler_write(struct cp_compiler *c, const char *path, struct cp_compile
 	double t0 = now_s();
 	struct cp_snap_writer *w;
 	int rc = build_all(c);
+	double tp = now_s();
 
 	if (rc == 0 && (rc = cp__build_patterns(c, err, errlen)) != 0)
 		return rc;  /* err names the pattern */
+	c->st.pattern_s = now_s() - tp;
 	cp_mem_free(c->scratch, c->scratch_size);  /* not needed while writing */
 	c->scratch = NULL;
 	c->scratch_size = 0;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct patrec {
 	uint64_t line;
@@ -47,14 +46,6 @@ int cp_compiler_add_pattern(struct cp_compiler *c, const struct cp_pattern *p, u
 	c->meta_uses[meta]++;
 	c->st.added++;
 	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Compiles the n records of target t (in order) into c->pser[t]. */
@@ -108,7 +99,6 @@ out:
 int cp__build_patterns(struct cp_compiler *c, char *err, size_t errlen)
 {
 	const struct patrec *r = c->pat.p, **rec = NULL;
-	double t0 = now_s();
 	int rc = 0;
 
 	err[0] = '\0';
@@ -125,7 +115,6 @@ int cp__build_patterns(struct cp_compiler *c, char *err, size_t errlen)
 			rc = build_target(c, t, rec, n, err, errlen);
 	}
 	free(rec);
-	c->st.pattern_s = now_s() - t0;
 	return rc;
 }
 

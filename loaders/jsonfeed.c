@@ -107,12 +107,9 @@ static int close_level(struct jf *j, enum jf_kind k)
 	return rc ? stop(j, rc) : 1;
 }
 
+/* Strings over JF_STR_MAX never get here: scan_strings stops them first. */
 static int scalar(struct jf *j, enum jf_kind k, const char *s, size_t n)
 {
-	if (n > JF_STR_MAX) {
-		j->fatal = "JSON string longer than 1 MiB";
-		return 0;
-	}
 	int rc = j->h->scalar ? j->h->scalar(j->st, j, k, s, n) : 0;
 	j->keyed = 0;
 	return rc ? stop(j, rc) : 1;
@@ -145,15 +142,11 @@ static int on_key(void *c, const unsigned char *s, size_t n)
 	struct jf *j = c;
 
 	mark(j, s);
-	if (n > JF_STR_MAX) {
-		j->fatal = "JSON string longer than 1 MiB";
-		return 0;
-	}
-	/* Keys we look for are short; a longer one can match none of them. */
-	size_t k = n < JF_KEY_MAX ? n : JF_KEY_MAX - 1;
+	/* Keys we look for are short; a longer one matches none of them, so it
+	 * is kept as "". */
+	size_t k = n < JF_KEY_MAX ? n : 0;
 	memcpy(j->key, s, k);
-	j->key[k] = n < JF_KEY_MAX ? '\0' : '\1';
-	j->key[JF_KEY_MAX - 1] = '\0';
+	j->key[k] = '\0';
 	j->keyed = 1;
 	return 1;
 }

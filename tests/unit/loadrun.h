@@ -7,6 +7,9 @@
 #include "intel_cmd.h"
 #include "loader.h"
 
+#define HAS(text, needle) \
+	cr_expect(strstr((text), (needle)) != NULL, "no %s in %s", (needle), (text))
+
 struct run {
 	struct cp_compiler *c;
 	struct cp_diag diag;

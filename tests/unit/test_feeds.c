@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <sys/stat.h>
 
-#define HAS(text, needle) cr_expect(strstr((text), (needle)) != NULL, "no %s in %s", (needle), (text))
 
 static char jbuf[4096];
 
