@@ -49,7 +49,12 @@ struct cp_gen {
 	struct cp_snap *snap;
 	struct cp_store *store;
 	struct cp_delta *delta;      /* live changes over store; NULL: none */
-	int shares_base;             /* snap and store belong to a newer gen */
+	/* Hyperscan scratch for the store's patterns, one per worker (by id),
+	 * made before the set is published; NULL without patterns. Belongs
+	 * to the base, like the store. */
+	hs_scratch_t **scratch;
+	unsigned nscratch;
+	int shares_base;             /* snap, store and scratch belong to a newer gen */
 	uint64_t id;                 /* 1, 2, ...: the generation number */
 	char path[4096];
 	struct timespec loaded;      /* CLOCK_REALTIME */
@@ -125,8 +130,10 @@ static inline const struct cp_gen *cp_gen_current(const struct cp_app *app)
 	return __atomic_load_n(&app->gen, __ATOMIC_ACQUIRE);
 }
 
-/* intel.c: opens a snapshot as generation id; NULL with a reason in err. */
-struct cp_gen *cp_gen_open(const char *path, uint64_t id, char *err, size_t errlen);
+/* intel.c: opens a snapshot as generation id, with pattern scratch for
+ * nworkers workers; NULL with a reason in err. */
+struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers, char *err,
+			   size_t errlen);
 void cp_gen_free(struct cp_gen *g);
 /* Sets up RCU for the workers and loads the first generation. */
 int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen);

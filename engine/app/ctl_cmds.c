@@ -59,7 +59,7 @@ static json_t *last_reload(const struct cp_app *app)
 
 static json_t *cmd_status(struct cp_app *app)
 {
-	json_t *r = ok(), *counts = json_object();
+	json_t *r = ok(), *counts = json_object(), *pats = json_object();
 	uint64_t total = 0;
 	char at[32];
 
@@ -69,6 +69,11 @@ static json_t *cmd_status(struct cp_app *app)
 		uint64_t n = cp_store_count(g->store, (enum cp_itype)t);
 		json_object_set_new(counts, cp_itype_name((enum cp_itype)t), json_integer((json_int_t)n));
 		total += n;
+	}
+	for (unsigned t = 0; t < CP_PT__COUNT; t++) {
+		uint32_t n;
+		cp_store_patterns(g->store, t, &n, NULL);
+		json_object_set_new(pats, cp_ptarget_name((enum cp_ptarget)t), json_integer(n));
 	}
 	cp_ctl_iso_time(&g->loaded, at, sizeof(at));
 	/* The snapshot's own expired contexts: they no longer match; the next
@@ -81,6 +86,7 @@ static json_t *cmd_status(struct cp_app *app)
 	pthread_mutex_unlock(&app->gen_lock);
 	json_object_set_new(r, "indicators", json_integer((json_int_t)total));
 	json_object_set_new(r, "counts", counts);
+	json_object_set_new(r, "patterns", pats);
 	json_object_set_new(r, "last_reload", last_reload(app));
 	pthread_mutex_lock(&app->publish_lock);
 	json_object_set_new(r, "live", json_pack("{s:i,s:I,s:I,s:I}", "entries", app->live.n, "adds",

@@ -57,7 +57,13 @@ struct ctx {
 	uint32_t sig;
 	unsigned plen;
 	const char *feed, *id, *tags;
+	const char *pattern;         /* a pattern match: its canonical text */
 };
+
+static const char *type_name(const struct cp_alert *a)
+{
+	return a->itype == CP_ITYPE_PATTERN ? "pattern" : cp_itype_name((enum cp_itype)a->itype);
+}
 
 static void line(const struct cp_app *app, const struct cp_alert *a, const struct ctx *c,
 		 const char *ts, const char *sip, const char *dip, FILE *f)
@@ -65,7 +71,10 @@ static void line(const struct cp_app *app, const struct cp_alert *a, const struc
 	int blocked = a->verdict == CP_ACT_DROP && app->mode == CP_MODE_INLINE;
 	char ind[CP_ALERT_VALUE + 64], sig[CP_ALERT_VALUE + 400];
 
-	indicator(a, c->plen, ind, sizeof(ind));
+	if (c->pattern != NULL)
+		snprintf(ind, sizeof(ind), "%s", c->pattern);
+	else
+		indicator(a, c->plen, ind, sizeof(ind));
 	fprintf(f, "{\"timestamp\":\"%s\",\"event_type\":\"alert\",\"src_ip\":\"%s\","
 		   "\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
 		ts, sip, a->sport, dip, a->dport, proto_name(a->proto));
@@ -74,14 +83,17 @@ static void line(const struct cp_app *app, const struct cp_alert *a, const struc
 	fprintf(f, ",\"alert\":{\"action\":\"%s\",\"gid\":1,\"signature_id\":%u,\"rev\":1,"
 		   "\"signature\":", blocked ? "blocked" : "allowed", c->sig);
 	snprintf(sig, sizeof(sig), "chokepoint intel %s %s %s%s (%s)",
-		 cp_action_name((enum cp_action)c->action), cp_itype_name((enum cp_itype)a->itype),
+		 cp_action_name((enum cp_action)c->action), type_name(a),
 		 a->subdomains ? "*." : "", ind, c->feed ? c->feed : "");
 	cp_json_str(f, sig);
 	fprintf(f, ",\"category\":\"Threat intelligence\",\"severity\":%u}",
 		c->action == CP_ACT_DROP ? 1 : 2);
-	fprintf(f, ",\"intel\":{\"type\":\"%s\",\"indicator\":",
-		cp_itype_name((enum cp_itype)a->itype));
+	fprintf(f, ",\"intel\":{\"type\":\"%s\",\"indicator\":", type_name(a));
 	cp_json_str(f, ind);
+	if (c->pattern != NULL && a->vlen != 0) {
+		fputs(",\"value\":", f);  /* the URL or name the pattern matched */
+		cp_json_str(f, a->value);
+	}
 	if (a->itype == CP_T_DOMAIN)
 		fprintf(f, ",\"subdomains\":%s", a->subdomains ? "true" : "false");
 	fprintf(f, ",\"matched_on\":\"%s\",\"action\":\"%s\"",
@@ -107,6 +119,33 @@ static void line(const struct cp_app *app, const struct cp_alert *a, const struc
 /* Live entries are signature 8999999: they have no metadata id yet. */
 #define LIVE_SIG 8999999u
 
+static struct ctx meta_ctx(const struct cp_store *s, const struct cp_meta_rec *m, uint32_t id)
+{
+	return (struct ctx){ .action = m->action, .confidence = m->confidence,
+			     .sig = 9000000u + id, .feed = cp_store_str(s, m->feed),
+			     .id = cp_store_str(s, m->id), .tags = cp_store_str(s, m->tags) };
+}
+
+/* A pattern match: one context, the pattern's, found by its Hyperscan id
+ * in the database of the target it was scanned for. */
+static void pattern(const struct cp_app *app, const struct cp_alert *a, int64_t secs,
+		    const char *ts, const char *sip, const char *dip, FILE *f)
+{
+	const struct cp_pat_ref *refs;
+	uint32_t n, id = CP_PATTERN_ID(a->ref);
+
+	if (cp_store_patterns(a->store, cp_match_on_target((enum cp_match_on)a->on), &n, &refs) ==
+		    NULL ||
+	    id >= n)
+		return;
+	const struct cp_meta_rec *m = cp_store_meta(a->store, refs[id].meta);
+	if (m == NULL || (m->valid_until != 0 && m->valid_until <= secs))
+		return;
+	struct ctx c = meta_ctx(a->store, m, refs[id].meta);
+	c.pattern = cp_store_str(a->store, refs[id].text);
+	line(app, a, &c, ts, sip, dip, f);
+}
+
 void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 {
 	const struct cp_store *s = a->store;
@@ -124,19 +163,20 @@ void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 		line(app, a, &c, ts, sip, dip, f);
 		return;
 	}
-	unsigned k = cp_store_set(s, a->ref, &ents);
 	int64_t secs = app->wall0.tv_sec +
 		       (app->tsc_hz ? (int64_t)((a->tsc - app->tsc0) / app->tsc_hz) : 0);
+	if (a->itype == CP_ITYPE_PATTERN) {
+		pattern(app, a, secs, ts, sip, dip, f);
+		return;
+	}
+	unsigned k = cp_store_set(s, a->ref, &ents);
 	for (unsigned i = 0; i < k; i++) {
 		const struct cp_meta_rec *m = cp_store_meta(s, ents[i] & 0xffffff);
 		/* A context past its valid_until did not take part in the match. */
 		if (m == NULL || (m->valid_until != 0 && m->valid_until <= secs))
 			continue;
-		struct ctx c = { .action = m->action, .confidence = m->confidence,
-				 .sig = 9000000u + (ents[i] & 0xffffff),
-				 .plen = (ents[i] >> 24) ? (ents[i] >> 24) - 1 : 0,
-				 .feed = cp_store_str(s, m->feed), .id = cp_store_str(s, m->id),
-				 .tags = cp_store_str(s, m->tags) };
+		struct ctx c = meta_ctx(s, m, ents[i] & 0xffffff);
+		c.plen = (ents[i] >> 24) ? (ents[i] >> 24) - 1 : 0;
 		line(app, a, &c, ts, sip, dip, f);
 	}
 }

@@ -31,7 +31,26 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
-struct cp_gen *cp_gen_open(const char *path, uint64_t id, char *err, size_t errlen)
+/* One scratch per worker, cloned from one that fits every pattern
+ * database of the store: a worker scans with its own, never shared. */
+static int gen_scratch(struct cp_gen *g, unsigned nworkers)
+{
+	const hs_database_t *db[CP_PT__COUNT];
+	uint32_t n;
+	int any = 0;
+
+	for (unsigned t = 0; t < CP_PT__COUNT; t++)
+		any |= (db[t] = cp_store_patterns(g->store, t, &n, NULL)) != NULL;
+	if (!any || nworkers == 0)
+		return 0;
+	if ((g->scratch = calloc(nworkers, sizeof(*g->scratch))) == NULL)
+		return -ENOMEM;
+	g->nscratch = nworkers;
+	return cp_pattern_scratch_new(db, CP_PT__COUNT, nworkers, g->scratch);
+}
+
+struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers, char *err,
+			   size_t errlen)
 {
 	struct cp_gen *g = calloc(1, sizeof(*g));
 
@@ -48,9 +67,17 @@ struct cp_gen *cp_gen_open(const char *path, uint64_t id, char *err, size_t errl
 	}
 	g->store = cp_store_open(g->snap);
 	if (g->store == NULL) {
-		snprintf(err, errlen, "%s: inconsistent tables", path);
+		snprintf(err, errlen, errno == EPROTO ? "%s: a pattern database Hyperscan refuses "
+							"(made for another CPU?)"
+						      : "%s: inconsistent tables",
+			 path);
 		cp_snap_close(g->snap);
 		free(g);
+		return NULL;
+	}
+	if (gen_scratch(g, nworkers) != 0) {
+		snprintf(err, errlen, "%s: pattern scratch: out of memory", path);
+		cp_gen_free(g);
 		return NULL;
 	}
 	g->id = id;
@@ -65,6 +92,8 @@ void cp_gen_free(struct cp_gen *g)
 		return;
 	cp_delta_free(g->delta);
 	if (!g->shares_base) {
+		cp_pattern_scratch_free(g->scratch, g->nscratch);
+		free(g->scratch);
 		cp_store_close(g->store);
 		cp_snap_close(g->snap);
 	}
@@ -83,7 +112,7 @@ int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen
 	}
 	for (unsigned i = 0; i < app->nworkers; i++)
 		rte_rcu_qsbr_thread_register(app->qs, i);
-	struct cp_gen *g = cp_gen_open(path, 1, err, errlen);
+	struct cp_gen *g = cp_gen_open(path, 1, app->nworkers, err, errlen);
 	if (g == NULL)
 		return -EINVAL;
 	cp_snap_prefault(g->snap);
@@ -272,7 +301,7 @@ int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errl
 		path = old->path;
 	if ((rc = fits(app, path, err, errlen)) != 0)
 		return rc;
-	struct cp_gen *g = cp_gen_open(path, old->id + 1, err, errlen);
+	struct cp_gen *g = cp_gen_open(path, old->id + 1, app->nworkers, err, errlen);
 	if (g == NULL)
 		return -EINVAL;
 	g->load_ms = now_ms() - t0;

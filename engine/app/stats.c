@@ -16,6 +16,7 @@ struct totals {
 	uint64_t rx, tx, dropped, tx_failed, alerts, ring_full, uninspected, not_ip;
 	uint64_t anomaly[CP_AN__COUNT];
 	uint64_t matched[CP_ON__COUNT];
+	uint64_t pat_scans, pat_bytes, pat_capped, pat_errors;
 };
 
 static void sum(const struct cp_app *app, struct totals *t)
@@ -35,6 +36,10 @@ static void sum(const struct cp_app *app, struct totals *t)
 			t->anomaly[a] += CP_STAT_GET(s->in.anomaly[a]);
 		for (unsigned o = 0; o < CP_ON__COUNT; o++)
 			t->matched[o] += CP_STAT_GET(s->in.matched[o]);
+		t->pat_scans += CP_STAT_GET(s->in.pattern_scans);
+		t->pat_bytes += CP_STAT_GET(s->in.pattern_bytes);
+		t->pat_capped += CP_STAT_GET(s->in.pattern_capped);
+		t->pat_errors += CP_STAT_GET(s->in.pattern_errors);
 	}
 }
 
@@ -82,6 +87,9 @@ void cp_stats_print(const struct cp_app *app, FILE *f, int final)
 		fprintf(f, " %s=%lu", cp_match_on_name((enum cp_match_on)o), t.matched[o]);
 	fprintf(f, "\n  not ip: %lu, uninspected: %lu, tx failed: %lu\n", t.not_ip,
 		t.uninspected, t.tx_failed);
+	if (t.pat_scans != 0)
+		fprintf(f, "  pattern scans: %lu (%lu bytes), capped: %lu, errors: %lu\n",
+			t.pat_scans, t.pat_bytes, t.pat_capped, t.pat_errors);
 	for (unsigned a = 1; a < CP_AN__COUNT; a++)
 		if (t.anomaly[a] != 0)
 			fprintf(f, "  anomaly: %-32s %lu\n", cp_anomaly_name((enum cp_anomaly)a),
@@ -112,6 +120,10 @@ void cp_stats_each(const struct cp_app *app, cp_stat_fn fn, void *arg)
 	fn(arg, "uninspected", t.uninspected);
 	fn(arg, "not_ip", t.not_ip);
 	fn(arg, "tx_failed", t.tx_failed);
+	fn(arg, "pattern_scans", t.pat_scans);
+	fn(arg, "pattern_bytes", t.pat_bytes);
+	fn(arg, "pattern_capped", t.pat_capped);
+	fn(arg, "pattern_errors", t.pat_errors);
 	for (unsigned a = 1; a < CP_AN__COUNT; a++) {
 		tel_key(key, sizeof(key), "anomaly", cp_anomaly_name((enum cp_anomaly)a));
 		fn(arg, key, t.anomaly[a]);

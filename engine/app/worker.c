@@ -31,6 +31,7 @@ static void burst(struct cp_worker *w, const struct cp_gen *g, const struct cp_r
 	uint64_t tsc = rte_rdtsc();
 	struct cp_intel_view v = {
 		.store = g->store, .delta = g->delta,
+		.scratch = g->scratch != NULL ? g->scratch[w->id] : NULL,
 		.now = app->wall0.tv_sec + (app->tsc_hz ? (int64_t)((tsc - app->tsc0) / app->tsc_hz) : 0),
 	};
 	na = cp_inspect_burst(w->in, &v, data, len, n, act, w->alerts, CP_BURST_ALERTS, &w->st.in);

@@ -14,7 +14,8 @@
 #define MAX_V4 (2 * CP_INSPECT_BURST)
 #define MAX_DOM (8 * CP_INSPECT_BURST)
 #define MAX_ONE CP_INSPECT_BURST
-#define MAX_MATCH (MAX_V4 + MAX_DOM + 2 * MAX_ONE + 2 * CP_INSPECT_BURST)
+#define MAX_MATCH (MAX_V4 + MAX_DOM + 2 * MAX_ONE + 2 * CP_INSPECT_BURST + \
+		   CP_PATTERN_HITS * CP_INSPECT_BURST)
 
 struct kref {
 	uint16_t pkt;
@@ -32,6 +33,7 @@ struct klist {
 
 struct pinfo {
 	struct cp_pkt p;
+	uint8_t l4ok;            /* parsed whole: the payload may be scanned */
 	uint8_t app;
 	uint8_t name_on;
 	uint16_t name_len;       /* 0: no name */
@@ -63,12 +65,17 @@ struct cp_inspector {
 };
 
 static const char *const on_names[CP_ON__COUNT] = {
-	"ip.src", "ip.dst", "dns.query", "tls.sni", "http.host", "http.url", "tls.ja3",
+	"ip.src", "ip.dst", "dns.query", "tls.sni", "http.host", "http.url", "tls.ja3", "payload",
 };
 
 const char *cp_match_on_name(enum cp_match_on on)
 {
 	return (unsigned)on < CP_ON__COUNT ? on_names[on] : "unknown";
+}
+
+enum cp_ptarget cp_match_on_target(enum cp_match_on on)
+{
+	return on == CP_ON_URL ? CP_PT_URL : on == CP_ON_DNS ? CP_PT_DNS : CP_PT_PAYLOAD;
 }
 
 const char *cp_app_name(enum cp_app_proto a)
@@ -330,6 +337,109 @@ static void lookup(struct cp_inspector *in, const struct cp_intel_view *v, struc
 	}
 }
 
+/* allow (3) > drop (2) > alert (1): a packet's action is the largest of
+ * its matches from the from'th on. */
+static void fold(const struct cp_inspector *in, unsigned from, uint8_t *action)
+{
+	for (unsigned j = from; j < in->nm; j++) {
+		uint8_t a = (uint8_t)cp_ref_action(in->m[j].ref);
+		if (a > action[in->m[j].k.pkt])
+			action[in->m[j].k.pkt] = a;
+	}
+}
+
+/* One Hyperscan scan's state, for its match callback. */
+struct hits {
+	struct cp_inspector *in;
+	const struct cp_store *s;
+	const struct cp_pat_ref *refs;
+	int64_t now;
+	struct kref k;
+	unsigned n;
+	uint32_t npat;
+	int capped;
+};
+
+static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+		  void *arg)
+{
+	struct hits *h = arg;
+	const struct cp_meta_rec *m = id < h->npat ? cp_store_meta(h->s, h->refs[id].meta) : NULL;
+
+	(void)from, (void)to, (void)flags;
+	/* A context past its valid_until no longer matches, as for values. */
+	if (m == NULL || (m->valid_until != 0 && m->valid_until <= h->now))
+		return 0;
+	if (h->n == CP_PATTERN_HITS || h->in->nm == MAX_MATCH) {
+		h->capped = 1;
+		return 1;  /* stops the scan */
+	}
+	add_match(h->in, (uint32_t)m->action << 30 | id, (enum cp_itype)CP_ITYPE_PATTERN, h->k, NULL);
+	h->n++;
+	return 0;
+}
+
+/* The databases of a store, fetched once a burst. */
+struct pdbs {
+	const hs_database_t *db[CP_PT__COUNT];
+	const struct cp_pat_ref *refs[CP_PT__COUNT];
+	uint32_t n[CP_PT__COUNT];
+};
+
+static void scan_one(struct hits *h, const struct pdbs *d, hs_scratch_t *scratch,
+		     enum cp_match_on on, uint16_t pkt, const void *data, size_t n,
+		     struct cp_inspect_stats *st)
+{
+	enum cp_ptarget t = cp_match_on_target(on);
+
+	if (d->db[t] == NULL || n == 0 || n > UINT32_MAX)
+		return;
+	h->refs = d->refs[t];
+	h->npat = d->n[t];
+	h->k = (struct kref){ .pkt = pkt, .on = (uint8_t)on };
+	h->n = 0;
+	h->capped = 0;
+	hs_error_t e = hs_scan(d->db[t], data, (unsigned)n, 0, scratch, on_hit, h);
+	st->pattern_scans++;
+	st->pattern_bytes += n;
+	st->pattern_capped += (uint64_t)h->capped;
+	/* HS_SCAN_TERMINATED is the callback's stop; anything else is a scratch
+	 * that does not fit the database, which a generation rules out. */
+	st->pattern_errors += e != HS_SUCCESS && e != HS_SCAN_TERMINATED;
+}
+
+/* Pattern scans, in block mode, of every packet not already allowed: the
+ * TCP or UDP payload (first fragments only: later ones have no L4), the
+ * normalised URL and the DNS query name. */
+static void scan(struct cp_inspector *in, const struct cp_intel_view *v,
+		 const uint8_t *const *pkt, unsigned n, const uint8_t *action,
+		 struct cp_inspect_stats *st)
+{
+	struct hits h = { .in = in, .s = v->store, .now = v->now };
+	struct pdbs d;
+	int any = 0;
+
+	for (unsigned t = 0; t < CP_PT__COUNT; t++) {
+		d.db[t] = cp_store_patterns(v->store, t, &d.n[t], &d.refs[t]);
+		any |= d.db[t] != NULL;
+	}
+	if (!any)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		const struct pinfo *pi = &in->pi[i];
+		if (action[i] == CP_ACT_ALLOW || pi->p.family == 0)
+			continue;
+		if (pi->l4ok && pi->p.frag != CP_FRAG_LATER && (pi->p.proto == 6 || pi->p.proto == 17))
+			scan_one(&h, &d, v->scratch, CP_ON_PAYLOAD, (uint16_t)i,
+				 pkt[i] + pi->p.pay_off, pi->p.pay_len, st);
+		if (pi->url.len != 0)
+			scan_one(&h, &d, v->scratch, CP_ON_URL, (uint16_t)i, pi->url.v, pi->url.len, st);
+		if (pi->name_len != 0 && pi->name_on == CP_ON_DNS)
+			scan_one(&h, &d, v->scratch, CP_ON_DNS, (uint16_t)i, pi->name, pi->name_len,
+				 st);
+	}
+}
+
 static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,
 		       const struct match *m, uint8_t verdict, struct cp_alert *a)
 {
@@ -345,7 +455,10 @@ static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,
 	if (m->table == CP_T_DOMAIN) {
 		n = (size_t)pi->name_len - m->k.off;
 		memcpy(a->value, pi->name + m->k.off, n);
-	} else if (m->table == CP_T_URL) {
+	} else if (m->table == CP_ITYPE_PATTERN && m->k.on == CP_ON_DNS) {
+		n = pi->name_len;  /* at most 253 */
+		memcpy(a->value, pi->name, n);
+	} else if (m->table == CP_T_URL || (m->table == CP_ITYPE_PATTERN && m->k.on == CP_ON_URL)) {
 		n = pi->url.len < CP_ALERT_VALUE - 1 ? pi->url.len : CP_ALERT_VALUE - 1;
 		memcpy(a->value, pi->url.v, n);
 	} else if (m->table == CP_T_JA3) {
@@ -378,6 +491,7 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 		enum cp_anomaly a = cp_parse_l2l4(pkt[i], len[i], &pi->p);
 
 		action[i] = CP_ACT_NONE;
+		pi->l4ok = a == CP_AN_NONE;
 		pi->app = CP_APP_NONE;
 		pi->name_len = 0;
 		pi->url.len = 0;
@@ -399,11 +513,11 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 	lookup(in, v, &in->dom, CP_T_DOMAIN);
 	lookup(in, v, &in->url, CP_T_URL);
 	lookup(in, v, &in->ja3, CP_T_JA3);
-	/* allow (3) > drop (2) > alert (1): the action is the largest. */
-	for (unsigned j = 0; j < in->nm; j++) {
-		uint8_t a = (uint8_t)cp_ref_action(in->m[j].ref);
-		if (a > action[in->m[j].k.pkt])
-			action[in->m[j].k.pkt] = a;
+	fold(in, 0, action);
+	if (v->scratch != NULL) {
+		unsigned nm = in->nm;
+		scan(in, v, pkt, n, action, st);
+		fold(in, nm, action);
 	}
 	for (unsigned j = 0; j < in->nm; j++) {
 		const struct match *m = &in->m[j];

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "parse/parse.h"
+#include "pattern/pattern.h"
 #include "store/delta.h"
 #include "store/store.h"
 
@@ -20,12 +21,25 @@
 /* Where in the packet a key came from (EVE intel.matched_on). */
 enum cp_match_on {
 	CP_ON_IP_SRC, CP_ON_IP_DST, CP_ON_DNS, CP_ON_SNI, CP_ON_HOST, CP_ON_URL, CP_ON_JA3,
-	CP_ON__COUNT
+	CP_ON_PAYLOAD, CP_ON__COUNT
 };
 const char *cp_match_on_name(enum cp_match_on on);
 
 enum cp_app_proto { CP_APP_NONE, CP_APP_DNS, CP_APP_TLS, CP_APP_HTTP };
 const char *cp_app_name(enum cp_app_proto a);
+
+/* An alert's itype for a pattern match: its ref is the action << 30 and
+ * the pattern's Hyperscan id, in the database of the target its match_on
+ * names (cp_match_on_target). */
+#define CP_ITYPE_PATTERN CP_T__COUNT
+#define CP_PATTERN_ID(ref) ((ref) & 0x3fffffffu)
+/* The pattern target scanned for a match_on: payload, http.url, dns.query. */
+enum cp_ptarget cp_match_on_target(enum cp_match_on on);
+
+/* Pattern matches one scan keeps (a packet's payload, URL or name); a scan
+ * that finds more stops there and is counted as capped: eight alerts say
+ * what a packet is. */
+#define CP_PATTERN_HITS 8
 
 /* The value an alert names: a domain suffix, a URL (cut to fit), a JA3. */
 #define CP_ALERT_VALUE 240
@@ -51,6 +65,7 @@ struct cp_inspect_stats {
 	uint64_t packets, not_ip, uninspected, alerts_lost;
 	uint64_t anomaly[CP_AN__COUNT];
 	uint64_t matched[CP_ON__COUNT];
+	uint64_t pattern_scans, pattern_bytes, pattern_capped, pattern_errors;
 };
 
 struct cp_inspector;
@@ -60,11 +75,14 @@ struct cp_inspector *cp_inspector_new(void);
 void cp_inspector_free(struct cp_inspector *in);
 
 /* What a burst is matched against: the store, the live changes over it
- * (may be NULL) and the time (unix seconds) for their expiry. */
+ * (may be NULL), the time (unix seconds) for their expiry, and this
+ * thread's Hyperscan scratch for the store's pattern databases (NULL: the
+ * patterns are not scanned). */
 struct cp_intel_view {
 	const struct cp_store *store;
 	const struct cp_delta *delta;
 	int64_t now;
+	hs_scratch_t *scratch;
 };
 
 /* Inspects n (<= CP_INSPECT_BURST) packets. action[i] gets the winning

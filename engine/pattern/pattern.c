@@ -161,7 +161,7 @@ int cp_pattern_compile_v(const struct cp_pattern_v *v, unsigned n, hs_database_t
 {
 	__atomic_add_fetch(&compiles, 1, __ATOMIC_RELAXED);
 	const char **expr = calloc(n ? n : 1, sizeof(*expr));
-	unsigned *ids = calloc(n ? n : 1, sizeof(*ids));
+	unsigned *ids = calloc(n ? n : 1, sizeof(*ids)), *fl = calloc(n ? n : 1, sizeof(*fl));
 	char **owned = calloc(n ? n : 1, sizeof(*owned));
 	hs_compile_error_t *ce = NULL;
 	int all_lit = 1, rc = -EINVAL;
@@ -169,20 +169,23 @@ int cp_pattern_compile_v(const struct cp_pattern_v *v, unsigned n, hs_database_t
 
 	*db = NULL;
 	*bad = n;
-	if (!expr || !ids || !owned || n == 0)
+	if (!expr || !ids || !fl || !owned || n == 0)
 		goto out;
 	for (unsigned i = 0; i < n; i++)
 		all_lit &= v->literal[i];
 	for (unsigned i = 0; i < n; i++) {
 		ids[i] = i;
+		/* An alert says a pattern matched a packet, once: more reports of
+		 * the same pattern in one scan would only cost callbacks. */
+		fl[i] = v->flags[i] | HS_FLAG_SINGLEMATCH;
 		if (all_lit || !v->literal[i])
 			expr[i] = v->expr[i];
 		else if ((expr[i] = owned[i] = escape(v->expr[i], v->len[i])) == NULL)
 			goto out;
 	}
-	e = all_lit ? hs_compile_lit_multi(expr, v->flags, ids, v->len, n, HS_MODE_BLOCK, NULL, db,
+	e = all_lit ? hs_compile_lit_multi(expr, fl, ids, v->len, n, HS_MODE_BLOCK, NULL, db,
 					   &ce)
-		    : hs_compile_multi(expr, v->flags, ids, n, HS_MODE_BLOCK, NULL, db, &ce);
+		    : hs_compile_multi(expr, fl, ids, n, HS_MODE_BLOCK, NULL, db, &ce);
 	if (e == HS_SUCCESS) {
 		rc = 0;
 	} else if (ce != NULL) {
@@ -199,6 +202,7 @@ out:
 	free(owned);
 	free(expr);
 	free(ids);
+	free(fl);
 	return rc;
 }
 
@@ -230,4 +234,37 @@ int cp_pattern_compile(const struct cp_pattern *const *p, unsigned n, hs_databas
 	free((void *)v.flags);
 	free((void *)v.literal);
 	return rc;
+}
+
+int cp_pattern_scratch_new(const hs_database_t *const *db, unsigned ndb, unsigned copies,
+			   hs_scratch_t **out)
+{
+	hs_scratch_t *proto = NULL;
+
+	for (unsigned i = 0; i < copies; i++)
+		out[i] = NULL;
+	for (unsigned i = 0; i < ndb; i++)
+		if (db[i] != NULL && hs_alloc_scratch(db[i], &proto) != HS_SUCCESS) {
+			hs_free_scratch(proto);
+			return -ENOMEM;
+		}
+	if (proto == NULL || copies == 0) {
+		hs_free_scratch(proto);
+		return 0;
+	}
+	out[0] = proto;  /* freed with the others from here on */
+	for (unsigned i = 1; i < copies; i++)
+		if (hs_clone_scratch(proto, &out[i]) != HS_SUCCESS) {
+			cp_pattern_scratch_free(out, copies);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+void cp_pattern_scratch_free(hs_scratch_t **s, unsigned n)
+{
+	for (unsigned i = 0; s != NULL && i < n; i++) {
+		hs_free_scratch(s[i]);  /* NULL is fine */
+		s[i] = NULL;
+	}
 }

@@ -47,7 +47,8 @@ int cp_pattern_format(const struct cp_pattern *p, char *buf, size_t size);
 
 /* Compiles n patterns into one database (ids 0..n-1, in order): pure
  * literals with hs_compile_lit_multi, otherwise hs_compile_multi (literals
- * escaped). On failure *bad is the index of the pattern Hyperscan blamed
+ * escaped). Every pattern is compiled single-match: a scan reports it at
+ * most once, which is all an alert needs. On failure *bad is the index of the pattern Hyperscan blamed
  * (or n when it names none) and err says why. Returns 0 or -EINVAL. */
 int cp_pattern_compile(const struct cp_pattern *const *p, unsigned n, hs_database_t **db,
 		       unsigned *bad, char *err, size_t errlen);
@@ -62,6 +63,14 @@ struct cp_pattern_v {
 };
 int cp_pattern_compile_v(const struct cp_pattern_v *v, unsigned n, hs_database_t **db,
 			 unsigned *bad, char *err, size_t errlen);
+/* Scratch for scanning any of ndb databases (NULL entries skipped): one
+ * prototype fitting them all, cloned, so out[0..copies) get one each, for
+ * one thread each. All NULL when every db is NULL. Control plane. Returns
+ * 0 or -ENOMEM (nothing left allocated). */
+int cp_pattern_scratch_new(const hs_database_t *const *db, unsigned ndb, unsigned copies,
+			   hs_scratch_t **out);
+void cp_pattern_scratch_free(hs_scratch_t **s, unsigned n);
+
 /* How many compiles this process ran: loading a snapshot must add none. */
 uint64_t cp_pattern_compile_count(void);
 
