@@ -90,14 +90,15 @@ static void line(const struct cp_app *app, const struct cp_alert *a, const struc
 		c->action == CP_ACT_DROP ? 1 : 2);
 	fprintf(f, ",\"intel\":{\"type\":\"%s\",\"indicator\":", type_name(a));
 	cp_json_str(f, ind);
+
+	if (a->itype == CP_T_DOMAIN)
+		fprintf(f, ",\"subdomains\":%s", a->subdomains ? "true" : "false");
+	fprintf(f, ",\"matched_on\":\"%s\"", cp_match_on_name((enum cp_match_on)a->on));
 	if (c->pattern != NULL && a->vlen != 0) {
 		fputs(",\"value\":", f);  /* the URL or name the pattern matched */
 		cp_json_str(f, a->value);
 	}
-	if (a->itype == CP_T_DOMAIN)
-		fprintf(f, ",\"subdomains\":%s", a->subdomains ? "true" : "false");
-	fprintf(f, ",\"matched_on\":\"%s\",\"action\":\"%s\"",
-		cp_match_on_name((enum cp_match_on)a->on), cp_action_name((enum cp_action)c->action));
+	fprintf(f, ",\"action\":\"%s\"", cp_action_name((enum cp_action)c->action));
 	if (a->verdict == CP_ACT_DROP && app->mode == CP_MODE_MONITOR)
 		fputs(",\"would_block\":true", f);
 	fprintf(f, ",\"generation\":%lu", (unsigned long)a->generation);

@@ -15,7 +15,8 @@ F=scripts/demo-feed
   "plain:$F/blocklist.txt,action=drop,feed=blocklist" \
   "plain:$F/watchlist.txt,action=alert,feed=watchlist" \
   "plain:$F/scanners-ja3.txt,type=ja3,action=alert,feed=scanners" \
-  "csv:$F/partners.csv,header=yes,value=indicator,type=type,action=action,confidence=confidence,id=id,feed=partners"
+  "csv:$F/partners.csv,header=yes,value=indicator,type=type,action=action,confidence=confidence,id=id,feed=partners" \
+  "pattern:$F/patterns.txt,feed=patterns"
 "$B/tools/mkpcap" demo "$D/in.pcap" "$D/pass.pcap" 2>/dev/null
 "$B/tools/mkpcap" empty "$D/none.pcap"
 
@@ -44,7 +45,7 @@ has() { grep -q "$1" "$D/eve.json" || fail "no alert with $1"; }
 
 engine inline
 "$B/tools/mkpcap" cmp "$D/out1.pcap" "$D/pass.pcap" 2>"$D/cmp" || fail "inline output: $(cat "$D/cmp")"
-[ "$(alerts)" -eq 12 ] || fail "12 alerts expected, got $(alerts)"
+[ "$(alerts)" -eq 16 ] || fail "16 alerts expected, got $(alerts)"
 has '"matched_on":"dns.query".*"feed":"blocklist"'
 has '"indicator":"evil.example","subdomains":true,"matched_on":"dns.query"'
 has '"indicator":"evil.example","subdomains":true,"matched_on":"tls.sni"'
@@ -56,20 +57,28 @@ has '"indicator":"2001:db8:bad::/48","matched_on":"ip.dst"'
 has '"app_proto":"dns".*"matched_on":"dns.query"'
 has '"dest_port":80,"proto":"TCP","app_proto":"http".*"indicator":"evil.example","subdomains":true,"matched_on":"http.host"'
 has '"indicator":"compressed.zz","subdomains":false,"matched_on":"dns.query"'
+# Patterns: payload (caseless regex, bytes), URL and DNS-name targets.
+has '"proto":"UDP".*"action":"blocked".*"intel":{"type":"pattern","indicator":"/beacon\\\\?id=\[0-9a-f\]{8}/i","matched_on":"payload".*"id":"PAT-C2-1"'
+has '"dest_port":4444.*"indicator":"\\\\x90\\\\x90\\\\x90\\\\x90\\\\xcc\\\\xcc","matched_on":"payload"'
+has '"type":"pattern".*"matched_on":"http.url","value":"http://www.example.org/blog/wp-login.php","action":"alert".*"id":"PAT-WP-1","tags":\["bruteforce"\]'
+has '"matched_on":"dns.query","value":"a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7.example.net".*"id":"PAT-DGA-1"'
+grep -q 'nothex' "$D/eve.json" && fail "pattern near miss alerted"
 grep -q 'notevil' "$D/eve.json" && fail "near miss alerted"
 grep -q '"src_ip":"203.0.113.10"' "$D/eve.json" && fail "allowed traffic alerted"
 grep -q 'cdn.evil.example' "$D/eve.json" && fail "allowed name alerted"
-grep -Eq '^  0 +17 +0 +9 +12 ' "$D/stats" || fail "port 0 stats: $(cat "$D/stats")"
+grep -Eq '^  0 +22 +0 +11 +16 ' "$D/stats" || fail "port 0 stats: $(cat "$D/stats")"
 grep -q 'anomaly: truncated ipv4 *1' "$D/stats" || fail "anomaly not counted"
-grep -q '"rx": 17, "tx": 8, "dropped": 9, "alerts": 12' "$D/tel" || fail "telemetry: $(cat "$D/tel")"
+grep -q '"rx": 22, "tx": 11, "dropped": 11, "alerts": 16' "$D/tel" || fail "telemetry: $(cat "$D/tel")"
 grep -q '"anomaly_truncated_ipv4": 1' "$D/tel" || fail "telemetry anomalies: $(cat "$D/tel")"
+grep -q '"matched_payload": 2' "$D/tel" || fail "telemetry payload matches: $(cat "$D/tel")"
+grep -q 'pattern scans: [1-9]' "$D/stats" || fail "pattern scans not counted: $(cat "$D/stats")"
 
 engine monitor
 "$B/tools/mkpcap" cmp "$D/out1.pcap" "$D/in.pcap" 2>"$D/cmp" || fail "monitor output: $(cat "$D/cmp")"
-[ "$(alerts)" -eq 12 ] || fail "monitor: 12 alerts expected"
+[ "$(alerts)" -eq 16 ] || fail "monitor: 16 alerts expected"
 grep -q '"action":"blocked"' "$D/eve.json" && fail "monitor mode blocked"
-# 9 packets would be blocked; one of them (a TLS hello) also matched its JA3.
-[ "$(grep -c '"would_block":true' "$D/eve.json")" -eq 10 ] || fail "10 would-block alerts expected"
+# 11 packets would be blocked; one of them (a TLS hello) also matched its JA3.
+[ "$(grep -c '"would_block":true' "$D/eve.json")" -eq 12 ] || fail "12 would-block alerts expected"
 
 # Usage and refusals
 "$B/chokepoint" --help | grep -q "EAL options" || fail "--help"

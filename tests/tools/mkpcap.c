@@ -127,6 +127,18 @@ static int demo(const char *in, const char *pass)
 	f.n = 0, udp6(&f, 60, 1, -1);
 	f.b[14 + 24 + 4] = 0x0b, f.b[14 + 24 + 5] = 0xad;  /* dst 2001:db8:bad::2 */
 	emit(&o, &f, 0, "ipv6 to 2001:db8:bad::2 (a /48)");
+	/* Patterns (patterns.txt): a beacon and a NOP sled in payloads, a URL
+	 * shape, a DGA-like name; and a near miss of the beacon. */
+	f.n = 0, udp4(&f, 0, 8080, "POST /Beacon?ID=0badc0de", 24), ips(&f, 0, 0xc000020a, 0xc6336450);
+	emit(&o, &f, 0, "udp payload with a beacon (pattern, caseless)");
+	f.n = 0, udp4(&f, 0, 8080, "POST /beacon?id=nothex!!", 24), ips(&f, 0, 0xc000020a, 0xc6336450);
+	emit(&o, &f, 1, "udp payload, beacon near miss");
+	f.n = 0, tcp4(&f, 4444, "\x41\x41\x90\x90\x90\x90\xcc\xcc", 8), ips(&f, 0, 0xc000020a, 0xc6336450);
+	emit(&o, &f, 0, "tcp payload with a NOP sled (pattern, bytes)");
+	http(&f, "www.example.org", "/blog/wp-login.php"),
+		emit(&o, &f, 1, "http url .../wp-login.php (url pattern: alert)");
+	dns(&f, "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7.example.net", 0, 0),
+		emit(&o, &f, 1, "dns a 34-character label (dns.query pattern: alert)");
 	dns(&f, "www.evil.example", 0, 0), f.n -= 8;
 	emit(&o, &f, 1, "truncated ipv4 (anomaly: counted, passed)");
 	pcap_dump_close(o.all);
