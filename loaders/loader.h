@@ -180,6 +180,14 @@ int cp_load_meta(struct cp_load_ctx *ctx, struct cp_meta_cache *mc, uint64_t lin
 /* For loaders that normalise themselves: adds ind with interned metadata
  * mid (from cp_compiler_meta). Returns 0 or -errno. */
 int cp_load_emit_ind(struct cp_load_ctx *ctx, struct cp_ind *ind, uint32_t mid);
+/* Patterns (pattern_feed.c): the syntax check of a regex with Hyperscan,
+ * as a full compile would judge it (0: fine; 1: reported as an error at
+ * line; -ECANCELED past the limit), then the pattern's emission for target
+ * t (enum cp_ptarget) with metadata mid (0 or -errno). */
+struct cp_pattern;
+int cp_load_pattern_check(struct cp_load_ctx *ctx, uint64_t line, const struct cp_pattern *p);
+int cp_load_emit_pattern(struct cp_load_ctx *ctx, uint64_t line, const struct cp_pattern *p,
+			 unsigned t, uint32_t mid);
 /* Reports FILE:LINE: reason[: 'value']. Returns -ECANCELED past the limit. */
 int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
 		  const char *value, size_t n);

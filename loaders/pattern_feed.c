@@ -54,7 +54,7 @@ static const char *fields(char *s, struct cp_meta_in *m, enum cp_ptarget *t)
 }
 
 /* hs_expression_info: the syntax check of a full compile, for one regex. */
-static int regex_ok(struct cp_load_ctx *ctx, uint64_t line, const struct cp_pattern *p)
+int cp_load_pattern_check(struct cp_load_ctx *ctx, uint64_t line, const struct cp_pattern *p)
 {
 	hs_expr_info_t *info = NULL;
 	hs_compile_error_t *ce = NULL;
@@ -77,6 +77,17 @@ static int regex_ok(struct cp_load_ctx *ctx, uint64_t line, const struct cp_patt
 	hs_free_compile_error(ce);
 	int rc = cp_load_error(ctx, line, "regex refused by Hyperscan", msg, strlen(msg));
 	return rc ? rc : 1;
+}
+
+int cp_load_emit_pattern(struct cp_load_ctx *ctx, uint64_t line, const struct cp_pattern *p,
+			 unsigned t, uint32_t mid)
+{
+	int rc = cp_compiler_add_pattern(ctx->comp, p, t, mid, ctx->feed->path, line);
+
+	if (rc < 0)
+		return rc;
+	ctx->emitted += rc == 0;
+	return 0;
 }
 
 static int pline(struct cp_load_ctx *ctx, uint64_t line, const char *s, size_t n, void *arg)
@@ -104,15 +115,11 @@ static int pline(struct cp_load_ctx *ctx, uint64_t line, const char *s, size_t n
 		if ((why = fields(rest, &m, &t)) != NULL)
 			return cp_load_error(ctx, line, why, tab + 1, rn);
 	}
-	if ((rc = regex_ok(ctx, line, &pf->p)) != 0)
+	if ((rc = cp_load_pattern_check(ctx, line, &pf->p)) != 0)
 		return rc < 0 ? rc : 0;
 	if ((rc = cp_load_meta(ctx, &pf->mc, line, &m, &mid)) != 0)
 		return rc < 0 ? rc : 0;
-	rc = cp_compiler_add_pattern(ctx->comp, &pf->p, t, mid, ctx->feed->path, line);
-	if (rc < 0)
-		return rc;
-	ctx->emitted += rc == 0;
-	return 0;
+	return cp_load_emit_pattern(ctx, line, &pf->p, t, mid);
 }
 
 static int load(struct cp_load_ctx *ctx)

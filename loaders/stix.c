@@ -2,8 +2,10 @@
  *
  * Streams through the JSON (jsonfeed.h) and takes "indicator" objects,
  * either at the top level or in a bundle's "objects" array. Per object:
- *   pattern_type  stix (others, such as pcre, are counted as skipped)
- *   pattern       the subset in stix_pattern.h
+ *   pattern_type  stix, or pcre: a regex (bare, or /regex/flags) for the
+ *                 feed's target= (payload, url or dns.query; default
+ *                 payload); others (sigma, snort, yara...) counted as skipped
+ *   pattern       for stix, the subset in stix_pattern.h
  *   valid_until   the expiry (past: counted as expired by the compiler)
  *   confidence    the confidence (0..100)
  *   labels, indicator_types   tags
@@ -11,20 +13,25 @@
  *   revoked       true: skipped and counted
  * Members may come in any order, so an object is acted on at its end. */
 #include "jsonfeed.h"
+#include "pattern/pattern.h"
 #include "stix_pattern.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const keys[] = { NULL };
+static const char *const keys[] = { "target", NULL };
+
+enum ptype { PT_STIX, PT_PCRE, PT_OTHER };
 
 #define STIX_TAGS 4096
 
 struct stix {
 	struct cp_load_ctx *ctx;
 	unsigned objd;           /* depth of the object being read; 0: none */
-	int indicator, revoked, has_pattern, stix_type, conf;
+	int indicator, revoked, has_pattern, conf;
+	enum ptype ptype;
+	enum cp_ptarget target;  /* of pcre patterns */
 	uint64_t line;           /* the pattern's, for messages */
 	char id[256], valid[64];
 	size_t plen, tlen;
@@ -33,6 +40,7 @@ struct stix {
 	char tags[STIX_TAGS];
 	char pattern[STIX_TEXT_MAX];
 	struct stix_terms terms;
+	struct cp_pattern pat;
 };
 
 static int object_begins(const struct jf *j)
@@ -52,7 +60,7 @@ static int on_begin(void *arg, struct jf *j, enum jf_kind k)
 		return 0;
 	s->objd = jf_depth(j);
 	s->indicator = s->revoked = s->has_pattern = s->too_long = 0;
-	s->stix_type = 1;  /* pattern_type is required, but stix is what is meant */
+	s->ptype = PT_STIX;  /* pattern_type is required, but stix is what is meant */
 	s->conf = -1;
 	s->plen = s->tlen = 0;
 	s->id[0] = s->valid[0] = '\0';
@@ -89,8 +97,11 @@ static int member(struct stix *s, struct jf *j, enum jf_kind k, const char *v, s
 		s->plen = s->too_long ? 0 : n;
 		memcpy(s->pattern, v, s->plen);
 		s->line = jf_line(j);
-	} else if (jf_is(key, "pattern_type"))
-		s->stix_type = k == JF_STRING && n == 4 && memcmp(v, "stix", 4) == 0;
+	} else if (jf_is(key, "pattern_type")) {
+		s->ptype = k == JF_STRING && n == 4 && memcmp(v, "stix", 4) == 0   ? PT_STIX
+			   : k == JF_STRING && n == 4 && memcmp(v, "pcre", 4) == 0 ? PT_PCRE
+										   : PT_OTHER;
+	}
 	else if (jf_is(key, "id") && k == JF_STRING)
 		copy(s->id, sizeof(s->id), v, n);
 	else if (jf_is(key, "valid_until") && k == JF_STRING)
@@ -145,11 +156,37 @@ static int emit_terms(struct stix *s, uint64_t line, uint32_t mid)
 	return rc;
 }
 
+/* A pcre indicator: one pattern, checked as a pattern feed's are.
+ * Returns 0, 1 when it reported the pattern, or -errno. */
+static int parse_pcre(struct stix *s, uint64_t line)
+{
+	const char *why = NULL;
+
+	if (cp_pattern_regex(s->pattern, s->plen, &s->pat, &why) != 0) {
+		int rc = cp_load_error(s->ctx, line, why, s->pattern, s->plen);
+		return rc ? rc : 1;
+	}
+	return cp_load_pattern_check(s->ctx, line, &s->pat);
+}
+
+/* A stix pattern: its terms, or a skip of the whole. Same returns. */
+static int parse_stix(struct stix *s, uint64_t line)
+{
+	const char *why = NULL;
+
+	if (stix_pattern_parse(s->pattern, s->plen, &s->terms, &why) != 0) {
+		int rc = cp_load_error(s->ctx, line, why, s->pattern, s->plen);
+		return rc ? rc : 1;
+	}
+	if (s->terms.whole != NULL)
+		return cp_load_skip(s->ctx, s->terms.whole), 1;
+	return 0;
+}
+
 static int indicator(struct stix *s)
 {
 	struct cp_load_ctx *ctx = s->ctx;
 	uint64_t line = s->line;
-	const char *why = NULL;
 	struct cp_meta_in m;
 	uint32_t mid;
 	int rc;
@@ -159,8 +196,8 @@ static int indicator(struct stix *s)
 	if (!s->has_pattern)
 		return cp_load_error(ctx, line, "stix: indicator without a pattern", s->id,
 				     strlen(s->id));
-	if (!s->stix_type)
-		return cp_load_skip(ctx, "stix: pattern_type other than stix"), 0;
+	if (s->ptype == PT_OTHER)
+		return cp_load_skip(ctx, "stix: pattern_type other than stix or pcre"), 0;
 	if (s->too_long)
 		return cp_load_error(ctx, line, "stix: pattern longer than 64 KiB", s->id,
 				     strlen(s->id));
@@ -170,16 +207,16 @@ static int indicator(struct stix *s)
 	if (s->valid[0] && cp_parse_time(s->valid, strlen(s->valid), &m.valid_until) != 0)
 		return cp_load_error(ctx, line, "stix: invalid valid_until timestamp", s->valid,
 				     strlen(s->valid));
-	if (stix_pattern_parse(s->pattern, s->plen, &s->terms, &why) != 0)
-		return cp_load_error(ctx, line, why, s->pattern, s->plen);
-	if (s->terms.whole != NULL)
-		return cp_load_skip(ctx, s->terms.whole), 0;
+	if ((rc = s->ptype == PT_PCRE ? parse_pcre(s, line) : parse_stix(s, line)) != 0)
+		return rc < 0 ? rc : 0;
 	if (s->conf >= 0)
 		m.confidence = s->conf;
 	m.id = s->id[0] ? s->id : NULL;
 	m.tags = s->tlen ? s->tags : NULL;
 	if ((rc = cp_load_meta(ctx, &s->mc, line, &m, &mid)) != 0)
 		return rc < 0 ? rc : 0;
+	if (s->ptype == PT_PCRE)
+		return cp_load_emit_pattern(ctx, line, &s->pat, s->target, mid);
 	return emit_terms(s, line, mid);
 }
 
@@ -203,8 +240,16 @@ static int load(struct cp_load_ctx *ctx)
 	struct stix *s = calloc(1, sizeof(*s));
 	int rc;
 
+	const char *t = cp_feed_opt(ctx->feed, "target");
+
 	if (s == NULL)
 		return -ENOMEM;
+	if (t != NULL && cp_ptarget_parse(t, &s->target) != 0) {
+		fprintf(ctx->diag->out, "%s: target must be payload, url or dns.query\n",
+			ctx->feed->path);
+		free(s);
+		return -EINVAL;
+	}
 	s->ctx = ctx;
 	rc = jf_run(ctx, &handlers, s);
 	free(s);

@@ -94,6 +94,23 @@ int cp_pattern_parse(const char *s, size_t n, struct cp_pattern *p, const char *
 	return 0;
 }
 
+int cp_pattern_regex(const char *s, size_t n, struct cp_pattern *p, const char **why)
+{
+	if (n >= 2 && s[0] == '/' && cp_pattern_parse(s, n, p, why) == 0 && !p->literal)
+		return 0;
+	memset(p, 0, offsetof(struct cp_pattern, expr));
+	if (n == 0)
+		return *why = "empty pattern", -EINVAL;
+	if (n > CP_PATTERN_MAX)
+		return *why = "pattern longer than 4096 bytes", -EINVAL;
+	if (memchr(s, '\0', n) != NULL)
+		return *why = "NUL inside a regex (write \\x00)", -EINVAL;
+	memcpy(p->expr, s, n);
+	p->expr[n] = '\0';
+	p->len = (uint32_t)n;
+	return 0;
+}
+
 int cp_pattern_format(const struct cp_pattern *p, char *buf, size_t size)
 {
 	static const struct {

@@ -40,6 +40,10 @@ struct cp_pattern {
  * 8 UTF-8, u Unicode properties. Returns 0, or -EINVAL with *why set. */
 int cp_pattern_parse(const char *s, size_t n, struct cp_pattern *p, const char **why);
 
+/* A regex as PCRE feeds write it (STIX pattern_type pcre): bare, or in
+ * "/regex/flags" form when it parses as one. Returns 0 or -EINVAL. */
+int cp_pattern_regex(const char *s, size_t n, struct cp_pattern *p, const char **why);
+
 /* The canonical text of a pattern, as alerts name it: "/regex/flags" or
  * the literal with non-printable bytes as \xHH. Returns the length it
  * needed, like snprintf. */

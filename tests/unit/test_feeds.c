@@ -2,6 +2,7 @@
  * loaders: every mapped type from a fixture of our own, metadata, skips
  * counted by reason, and format detection from the first bytes. */
 #include "loadrun.h"
+#include "pattern/pattern.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -239,7 +240,11 @@ static const char stix_bundle[] =
 	"{\"type\":\"indicator\",\"id\":\"indicator--k\",\"pattern_type\":\"stix\",\n"
 	" \"pattern\":\"[ipv4-addr:value = '192.0.2.9'] REPEATS 5 TIMES\"},\n"
 	"{\"type\":\"indicator\",\"id\":\"indicator--l\",\"pattern_type\":\"stix\",\n"
-	" \"pattern\":\"[ipv4-addr:value = '192.0.2.10'] FOLLOWEDBY [ipv4-addr:value = '192.0.2.11']\"}\n"
+	" \"pattern\":\"[ipv4-addr:value = '192.0.2.10'] FOLLOWEDBY [ipv4-addr:value = '192.0.2.11']\"},\n"
+	"{\"type\":\"indicator\",\"id\":\"indicator--m\",\"pattern_type\":\"pcre\",\"labels\":[\"c2\"],\n"
+	" \"pattern\":\"beacon-[0-9]+\"},\n"
+	"{\"type\":\"indicator\",\"id\":\"indicator--n\",\"pattern_type\":\"yara\",\"pattern\":\"rule x {}\"},\n"
+	"{\"type\":\"indicator\",\"id\":\"indicator--o\",\"pattern_type\":\"pcre\",\"pattern\":\"(unclosed\"}\n"
 	"]}\n";
 
 Test(feeds, stix_bundle)
@@ -252,12 +257,13 @@ Test(feeds, stix_bundle)
 	fixture(path, sizeof(path), "bundle.json", stix_bundle);
 	load(&r, path);  /* detected */
 	cr_assert_eq(r.rc, 0, "%s", r.text);
-	cr_expect_eq(r.diag.errors, 1, "%s", r.text);
+	cr_expect_eq(r.diag.errors, 2, "%s", r.text);
 	HAS(r.text, ":20: expected ']'");
+	HAS(r.text, ":30: regex refused by Hyperscan: 'Missing close parenthesis");
 	cr_expect_eq(skip_count(&r, "stix: AND of several conditions"), 1);
 	cr_expect_eq(skip_count(&r, "stix: AND or FOLLOWEDBY of several observations"), 1);
 	cr_expect_eq(skip_count(&r, "stix: revoked"), 1);
-	cr_expect_eq(skip_count(&r, "stix: pattern_type other than stix"), 1);
+	cr_expect_eq(skip_count(&r, "stix: pattern_type other than stix or pcre"), 1);
 	cr_expect_eq(skip_count(&r, "stix: object path we do not match"), 1);
 	cr_expect_eq(skip_count(&r, "stix: operator other than = or ISSUBSET"), 1);
 	cr_expect_eq(skip_count(&r, "stix: NOT comparison"), 1);
@@ -281,13 +287,25 @@ Test(feeds, stix_bundle)
 	cr_expect_eq(best(&ts, CP_T_IPV4, "192.0.2.6"), CP_ACT_NONE, "revoked");
 	cr_expect_eq(best(&ts, CP_T_IPV4, "192.0.2.9"), CP_ACT_NONE, "qualified");
 	cr_expect_eq(best(&ts, CP_T_IPV4, "192.0.2.10"), CP_ACT_NONE, "FOLLOWEDBY");
+	/* pcre indicators are payload patterns, with their ids and labels. */
+	cr_expect_eq(st.patterns[CP_PT_PAYLOAD], 2);
+	uint32_t np;
+	const struct cp_pat_ref *pr;
+	cr_assert_not_null(cp_store_patterns(ts.store, CP_PT_PAYLOAD, &np, &pr));
+	cr_assert_eq(np, 2);
+	cr_expect_str_eq(cp_store_str(ts.store, pr[0].text), "/x+/");
+	cr_expect_str_eq(cp_store_str(ts.store, pr[1].text), "/beacon-[0-9]+/", "bare regex");
+	const struct cp_meta_rec *pm = cp_store_meta(ts.store, pr[1].meta);
+	cr_expect_str_eq(cp_store_str(ts.store, pm->id), "indicator--m");
+	cr_expect_str_eq(cp_store_str(ts.store, pm->tags), "c2");
 	t_close(&ts);
 	done(&r);
 	/* ids=no leaves the ids out, so indicators share one record. */
 	char spec[256];
-	snprintf(spec, sizeof(spec), "stix:%s,ids=no", path);
+	snprintf(spec, sizeof(spec), "stix:%s,ids=no,target=url", path);
 	load(&r, spec);
 	t_open(r.c, &ts, &st);
+	cr_expect_eq(st.patterns[CP_PT_URL], 2, "target= sends pcre patterns to the URL");
 	cr_expect(strstr(J(&ts, CP_T_IPV4, "198.51.100.1"), "\"id\"") == NULL, "%s", jbuf);
 	cr_expect_lt(st.nmeta, 6, "records without ids: %llu", (unsigned long long)st.nmeta);
 	t_close(&ts);
