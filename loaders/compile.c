@@ -72,6 +72,8 @@ struct cp_compiler *cp_compiler_new(uint64_t seed)
 		;
 	c->seed = seed;
 	c->filter = CP_FILTER_AUTO;
+	c->popts = (struct cp_pattern_opts){ .time_limit_s = CP_PATTERN_TIME_LIMIT,
+					     .max_bytes = CP_PATTERN_MAX_BYTES };
 	c->now = (int64_t)time(NULL);
 	c->strs_cap = 4096;
 	c->strs = cp_mem_alloc(c->strs_cap);
@@ -113,6 +115,11 @@ void cp_compiler_free(struct cp_compiler *c)
 uint64_t cp_compiler_seed(const struct cp_compiler *c)
 {
 	return c->seed;
+}
+
+void cp_compiler_set_patterns(struct cp_compiler *c, const struct cp_pattern_opts *o)
+{
+	c->popts = *o;
 }
 
 void cp_compiler_set_filter(struct cp_compiler *c, enum cp_filter_mode m)

@@ -37,6 +37,7 @@ struct cp_compile_stats {
 	double write_s;
 	uint64_t patterns[4];     /* per pattern target (enum cp_ptarget) */
 	uint64_t pattern_bytes;   /* their serialised databases */
+	unsigned pattern_compiled, pattern_cached;  /* targets compiled, or from the cache */
 	double pattern_s;         /* compiling them */
 };
 
@@ -52,6 +53,22 @@ enum cp_filter_mode { CP_FILTER_AUTO = 0, CP_FILTER_NEVER, CP_FILTER_ALWAYS };
 void cp_compiler_set_filter(struct cp_compiler *c, enum cp_filter_mode m);
 /* Parses auto|yes|no. Returns 0 or -EINVAL. */
 int cp_filter_mode_parse(const char *s, enum cp_filter_mode *m);
+
+/* Limits and cache for compiling patterns. A compile that would run past
+ * time_limit_s, or make a database past max_bytes, is refused with the
+ * reason; the cache holds serialised databases by a hash of the pattern
+ * set, so an unchanged set is never compiled twice. */
+struct cp_pattern_opts {
+	double time_limit_s;     /* 0: none (compiled in this process) */
+	uint64_t max_bytes;      /* of one target's database; 0: none */
+	const char *cache_dir;   /* NULL: no cache; created when missing */
+};
+/* 1 M literals take 87 s here: ten times that is a set gone wrong. */
+#define CP_PATTERN_TIME_LIMIT 900.0
+/* 1 M literals make 121 MB; 2 GB is a tenth of this machine's memory. */
+#define CP_PATTERN_MAX_BYTES (2000ull * 1000 * 1000)
+/* Defaults: the limits above, no cache. The strings must outlive c. */
+void cp_compiler_set_patterns(struct cp_compiler *c, const struct cp_pattern_opts *o);
 
 /* Interns metadata; *id gets its id. Returns 0, -ENOMEM, or -E2BIG past
  * 16.7 M distinct records. */

@@ -55,6 +55,7 @@ struct cp_compiler {
 	size_t pser_n[CP_PT__COUNT];
 	struct cp_pat_ref *pref[CP_PT__COUNT];
 	uint32_t npat[CP_PT__COUNT];
+	struct cp_pattern_opts popts;
 };
 
 /* Interns a string of the string table; *off 0 for NULL or "". */
@@ -62,6 +63,11 @@ int cp__intern_str(struct cp_compiler *c, const char *s, uint32_t *off);
 /* Compiles every target's patterns. Returns 0 or -EINVAL with err naming
  * the file, line and pattern Hyperscan refused. */
 int cp__build_patterns(struct cp_compiler *c, char *err, size_t errlen);
+/* The serialised database of n patterns (malloc'd): from the cache, or
+ * compiled within o's limits (*cached says which). Returns 0, or -errno
+ * with why, and *bad the index of the pattern at fault (n: none). */
+int cp__hs_build(const struct cp_pattern_opts *o, const struct cp_pattern_v *v, unsigned n,
+		 char **ser, size_t *sn, int *cached, unsigned *bad, char *why, size_t whylen);
 int cp__add_pattern_sections(struct cp_compiler *c, struct cp_snap_writer *w);
 void cp__patterns_free(struct cp_compiler *c);
 

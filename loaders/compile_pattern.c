@@ -56,8 +56,7 @@ static int build_target(struct cp_compiler *c, unsigned t, const struct patrec *
 	size_t *len = malloc((size_t)n * sizeof(*len));
 	unsigned *flags = malloc((size_t)n * sizeof(*flags)), bad;
 	uint8_t *lit = malloc(n);
-	hs_database_t *db = NULL;
-	char why[256];
+	char why[320];
 	int rc = -ENOMEM;
 
 	c->pref[t] = malloc((size_t)n * sizeof(*c->pref[t]));
@@ -71,21 +70,24 @@ static int build_target(struct cp_compiler *c, unsigned t, const struct patrec *
 		c->pref[t][i] = (struct cp_pat_ref){ .meta = rec[i]->meta, .text = rec[i]->text };
 	}
 	struct cp_pattern_v v = { .expr = expr, .len = len, .flags = flags, .literal = lit };
-	if ((rc = cp_pattern_compile_v(&v, n, &db, &bad, why, sizeof(why))) != 0) {
+	int cached;
+	rc = cp__hs_build(&c->popts, &v, n, &c->pser[t], &c->pser_n[t], &cached, &bad, why,
+			  sizeof(why));
+	if (rc != 0) {
 		if (bad < n)
 			snprintf(err, errlen, "%s:%llu: pattern %s refused by Hyperscan: %s",
 				 c->strs + rec[bad]->file, (unsigned long long)rec[bad]->line,
 				 c->strs + rec[bad]->text, why);
 		else
-			snprintf(err, errlen, "%s patterns refused by Hyperscan: %s",
+			snprintf(err, errlen, "%u %s patterns refused: %s", n,
 				 cp_ptarget_name((enum cp_ptarget)t), why);
 		goto out;
 	}
-	rc = hs_serialize_database(db, &c->pser[t], &c->pser_n[t]) == HS_SUCCESS ? 0 : -ENOMEM;
-	hs_free_database(db);
 	c->npat[t] = n;
 	c->st.patterns[t] = n;
 	c->st.pattern_bytes += c->pser_n[t];
+	c->st.pattern_cached += (unsigned)cached;
+	c->st.pattern_compiled += (unsigned)!cached;
 out:
 	if (rc == -ENOMEM && err[0] == '\0')
 		snprintf(err, errlen, "out of memory compiling patterns");

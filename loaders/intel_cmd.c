@@ -65,8 +65,9 @@ static void print_summary(const struct cp_compile_opts *o, const struct cp_compi
 			fprintf(stderr, "  patterns %-10s %10llu\n", cp_ptarget_name((enum cp_ptarget)t),
 				(unsigned long long)st->patterns[t]);
 	if (st->pattern_bytes != 0)
-		fprintf(stderr, "  pattern databases: %llu bytes, compiled in %.2f s\n",
-			(unsigned long long)st->pattern_bytes, st->pattern_s);
+		fprintf(stderr, "  pattern databases: %llu bytes in %.2f s (%u compiled, %u from the cache)\n",
+			(unsigned long long)st->pattern_bytes, st->pattern_s, st->pattern_compiled,
+			st->pattern_cached);
 	fprintf(stderr, "  merged duplicates: %llu, expired (not compiled): %llu\n",
 		(unsigned long long)st->merged, (unsigned long long)st->expired);
 	fprintf(stderr, "  errors: %llu\n", (unsigned long long)d->errors);
@@ -96,6 +97,7 @@ int cp_intel_compile(const struct cp_compile_opts *o)
 		return 2;
 	}
 	cp_compiler_set_filter(c, o->filter);
+	cp_compiler_set_patterns(c, &o->patterns);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = o->threads ? o->threads : ncpu > 0 ? (unsigned)ncpu : 1;
 	for (unsigned i = 0; i < o->nfeeds && rc == 0; i++) {
@@ -125,9 +127,12 @@ int cp_intel_compile(const struct cp_compile_opts *o)
 	}
 	rc = cp_compiler_write(c, o->out, &st, err, sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "%s\n", err);
+		/* A pattern set Hyperscan refuses, or one past the limits, is
+		 * refused input like too many errors: nothing is written. */
+		int refused = rc == -EINVAL || rc == -ETIMEDOUT || rc == -EFBIG || rc == -EPIPE;
+		fprintf(stderr, "%s\n%s: not written\n", err, o->out);
 		cp_compiler_free(c);
-		return 2;
+		return refused ? 1 : 2;
 	}
 	double secs = now_s() - t0;
 	if (!o->quiet)

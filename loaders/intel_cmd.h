@@ -22,6 +22,7 @@ struct cp_compile_opts {
 	unsigned threads;      /* loader threads; 0: one per online CPU */
 	int quiet;             /* no summary */
 	int progress;          /* progress line on stderr */
+	struct cp_pattern_opts patterns;  /* limits and cache */
 	struct cp_compile_stats *stats;  /* out, may be NULL */
 	double *seconds;       /* out: wall time, may be NULL */
 };

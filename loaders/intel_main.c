@@ -19,14 +19,18 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: chokepoint-intel compile -o OUT.cpsnap [--max-errors N] [--seed N]\n"
-		"                                [--filter auto|yes|no] [--threads N] [--quiet] FEED...\n"
+		"                                [--filter auto|yes|no] [--threads N] [--quiet]\n"
+		"                                [--pattern-time-limit S] [--pattern-max-mb MB]\n"
+		"                                [--pattern-cache DIR | --no-pattern-cache] FEED...\n"
 		"       chokepoint-intel lookup SNAP TYPE VALUE\n"
 		"       chokepoint-intel info SNAP\n"
 		"\n"
 		"FEED is PATH or FORMAT:PATH[,key=value...]; without FORMAT it is detected\n"
 		"from the file's first bytes (csv from the name *.csv), else plain.\n"
 		"  formats: plain, csv, zeek, suricata (datasets, datarep), iprep, stix,\n"
-		"           misp (events, restSearch), warninglist (MISP, loads as allow)\n"
+		"           misp (events, restSearch), warninglist (MISP, loads as allow),\n"
+		"           pattern (one a line: /regex/flags or a literal with \\xHH escapes,\n"
+		"           then tab-separated target= action= id= tags= confidence=)\n"
 		"  keys:    type=TYPE  action=alert|drop|allow  feed=NAME  confidence=0..100\n"
 		"           subdomains=yes (bare domains also cover their subdomains)\n"
 		"  csv:     value=N type=N action=N confidence=N feed=N id=N tags=N valid_until=N\n"
@@ -34,6 +38,7 @@ static void usage(FILE *f)
 		"  suricata: dstype=string|md5|sha256|ipv4|ip (default: per line)\n"
 		"  iprep:   categories=PATH  min_score=0..127\n"
 		"  misp:    to_ids=no (take attributes without the IDS flag too)\n"
+		"  pattern, stix (pattern_type pcre): target=payload|url|dns.query\n"
 		"Entries a format holds but we do not match (a Zeek Intel::EMAIL, a STIX\n"
 		"AND pattern, a MISP regkey) are counted by reason in the summary.\n"
 		"TYPE is ipv4, ipv6, domain, url, md5, sha1, sha256 or ja3\n"
@@ -42,7 +47,29 @@ static void usage(FILE *f)
 		"  misses cheap and hits one read dearer; auto builds them for tables of\n"
 		"  1 M keys or more.\n"
 		"--threads: loader threads for large plain feeds (default: one per CPU).\n"
+		"--pattern-time-limit: seconds a target's Hyperscan compile may take before\n"
+		"  the set is refused (default 900; 0: no limit, compiled in-process).\n"
+		"--pattern-max-mb: the largest database a target may make (default 2000).\n"
+		"--pattern-cache: compiled databases by a hash of the pattern set, so an\n"
+		"  unchanged set is not compiled again (default $XDG_CACHE_HOME/chokepoint\n"
+		"  or ~/.cache/chokepoint).\n"
 		"lookup prints the matches as JSON and exits 0, or prints nothing and exits 1.\n");
+}
+
+/* $XDG_CACHE_HOME/chokepoint, else ~/.cache/chokepoint; NULL without
+ * either (no cache). */
+static const char *default_cache(void)
+{
+	static char dir[4096];
+	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+
+	if (x != NULL && x[0] == '/')
+		snprintf(dir, sizeof(dir), "%s/chokepoint", x);
+	else if (h != NULL && h[0] == '/')
+		snprintf(dir, sizeof(dir), "%s/.cache/chokepoint", h);
+	else
+		return NULL;
+	return dir;
 }
 
 static int cmd_compile(int argc, char **argv)
@@ -54,11 +81,20 @@ static int cmd_compile(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "pattern-time-limit", required_argument, NULL, 'T' },
+		{ "pattern-max-mb", required_argument, NULL, 'M' },
+		{ "pattern-cache", required_argument, NULL, 'C' },
+		{ "no-pattern-cache", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cp_compile_opts o = { .max_errors = UINT64_MAX, .progress = isatty(2),
-				     .filter = CP_FILTER_AUTO };
+				     .filter = CP_FILTER_AUTO,
+				     .patterns = { .time_limit_s = CP_PATTERN_TIME_LIMIT,
+						   .max_bytes = CP_PATTERN_MAX_BYTES,
+						   .cache_dir = default_cache() } };
+	double d;
+	char *end;
 	int c;
 
 	optind = 1;
@@ -85,6 +121,25 @@ static int cmd_compile(int argc, char **argv)
 				fprintf(stderr, "--threads: expected 1..64, not '%s'\n", optarg);
 				return 2;
 			}
+			break;
+		case 'T':
+		case 'M':
+			d = strtod(optarg, &end);
+			if (*end != '\0' || end == optarg || !(d >= 0) || d > 1e9) {
+				fprintf(stderr, "--%s: expected a number >= 0, not '%s'\n",
+					c == 'T' ? "pattern-time-limit" : "pattern-max-mb", optarg);
+				return 2;
+			}
+			if (c == 'T')
+				o.patterns.time_limit_s = d;
+			else
+				o.patterns.max_bytes = (uint64_t)(d * 1e6);
+			break;
+		case 'C':
+			o.patterns.cache_dir = optarg;
+			break;
+		case 'N':
+			o.patterns.cache_dir = NULL;
 			break;
 		case 'q':
 			o.quiet = 1;

@@ -2,10 +2,13 @@
 # The control socket and hot reload on the real engine under continuous
 # traffic (net_pcap replaying a capture without end, into net_null):
 #   - RELOADS reloads alternating two snapshots lose no packet, and the
-#     probe host's alerts all carry a generation whose set holds it;
+#     probe host's alerts all carry a generation whose set holds it, its
+#     address or its payload's pattern (each set has its own patterns, so
+#     every reload swaps Hyperscan databases and per-worker scratch);
 #   - an idle worker does not hold a reload up (each takes < 100 ms);
 #   - failed reloads (corrupt, missing, over --reload-mem-limit) keep the
-#     set in force and say why;
+#     set in force and say why, and pattern sets refused at compile (bad
+#     syntax, a compile past its time limit) never reach the engine;
 #   - the socket is 0660 in a 0750 directory under a hostile umask; other
 #     uids are refused; oversized, partial and broken messages, 17 clients
 #     and a second reload while one runs are handled;
@@ -28,11 +31,16 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; tail -n 20 "$D/log" >&2 2>/dev/null || true; exit 1; }
 S=$D/run/ctl.sock
+export XDG_CACHE_HOME=$D/cache  # compiled pattern sets
 
 printf '203.0.113.0/24\n' > "$D/a.txt"
 printf '192.0.2.254\n' > "$D/b.txt"
-"$I" compile -q -o "$D/a.cpsnap" "plain:$D/a.txt,action=drop,feed=probe-a"
-"$I" compile -q -o "$D/b.cpsnap" "plain:$D/b.txt,action=drop,feed=other-b"
+printf 'beacon-7f3a\tid=PAT-A\n' > "$D/a.pat"
+printf '/other-[0-9]+/\tid=PAT-B\n' > "$D/b.pat"
+"$I" compile -q -o "$D/a.cpsnap" "plain:$D/a.txt,action=drop,feed=probe-a" \
+  "pattern:$D/a.pat,action=drop,feed=probe-a"
+"$I" compile -q -o "$D/b.cpsnap" "plain:$D/b.txt,action=drop,feed=other-b" \
+  "pattern:$D/b.pat,action=drop,feed=other-b"
 printf '203.0.113.0/24\n10.0.0.7\n' > "$D/c.txt"
 "$I" compile -q -o "$D/c.cpsnap" "plain:$D/c.txt,action=drop,feed=base-c"
 "$B/chokepoint-bench" gen --count 300000 --mix ip > "$D/big.txt"
@@ -73,8 +81,24 @@ for bad in corrupt.cpsnap missing.cpsnap big.cpsnap; do
     big.cpsnap) echo "$out" | grep -q "exceeds the limit of 2.1 MB" || fail "big: $out" ;;
   esac
 done
+# Pattern sets refused at compile, while the engine runs: nothing is
+# written, so nothing can be reloaded, and the set in force stays.
+printf '/(unclosed/\n' > "$D/bad.pat"
+printf '/(?:(?:a|b)c{1,500}){50}/\n' > "$D/slow.pat"  # ~4 s to compile here
+set +e
+"$I" compile -q --max-errors 0 -o "$D/bad.cpsnap" "pattern:$D/bad.pat" > "$D/o" 2>&1; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "bad.pat:1: regex refused by Hyperscan: 'Missing close parenthesis" "$D/o" \
+  || fail "bad pattern: rc=$rc $(cat "$D/o")"
+set +e
+"$I" compile -q --pattern-time-limit 0.3 -o "$D/slow.cpsnap" "pattern:$D/slow.pat" > "$D/o" 2>&1; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "longer than the limit of 0.3 s" "$D/o" || fail "slow set: rc=$rc $(cat "$D/o")"
+[ ! -e "$D/bad.cpsnap" ] && [ ! -e "$D/slow.cpsnap" ] || fail "a refused pattern set was written"
+ctl reload "$D/slow.cpsnap" > /dev/null 2>&1 && fail "reloaded a snapshot never written"
 st=$(ctl --json status)
 echo "$st" | grep -q '"generation":1' || fail "a failed reload changed the set: $st"
+echo "$st" | grep -q '"patterns":{"payload":1' || fail "status patterns: $st"
 echo "$st" | grep -q '"result":"failed"' || fail "last reload not failed: $st"
 ctl lookup ipv4 203.0.113.77 | grep -q '"action":"drop"' || fail "lookup after failures"
 
@@ -127,11 +151,15 @@ grep -q "tx failed: 0" "$D/log" || fail "tx failures"
 # The probe's alerts: every one in a generation whose set drops it.
 python3 - "$D/eve.json" "$gen0" "$RELOADS" <<'EOF' || fail "probe verdicts do not follow the generations"
 import json, sys
-gens = set()
+gens, pay = set(), 0
 for line in open(sys.argv[1]):
     a = json.loads(line)
     if a["src_ip"] != "203.0.113.77":
         sys.exit(f"alert for {a['src_ip']}")
+    if a["intel"]["matched_on"] == "payload":
+        if a["intel"].get("id") != "PAT-A":
+            sys.exit(f"payload alert for {a['intel'].get('id')}")
+        pay += 1
     g = a["intel"]["generation"]
     # Up to gen0 every set held A; after it, odd generations hold A.
     if g > int(sys.argv[2]) and g % 2 == 0:
@@ -140,6 +168,8 @@ for line in open(sys.argv[1]):
 need = int(sys.argv[3]) // 4
 if len(gens) < need:
     sys.exit(f"alerts in {len(gens)} generations, want >= {need}")
+if pay < need:
+    sys.exit(f"{pay} payload pattern alerts, want >= {need}")
 EOF
 
 # A stale socket (its engine killed) is taken over.

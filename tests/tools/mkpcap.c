@@ -5,7 +5,8 @@
  *   mkpcap empty OUT.pcap           a capture with no packets
  *   mkpcap probe OUT.pcap N         N UDP packets between 10.0.0.0/16
  *                                   hosts, then one from the probe host
- *                                   203.0.113.77 (for reload tests)
+ *                                   203.0.113.77 whose payload holds
+ *                                   "beacon-7f3a" (for reload tests)
  *   mkpcap cmp A.pcap B.pcap        exit 0 when both hold the same packet
  *                                   bytes in the same order
  *
@@ -201,7 +202,12 @@ static int probe(const char *path, unsigned n)
 		return 1;
 	for (unsigned i = 0; i <= n; i++) {
 		uint32_t src = i < n ? 0x0a000000 | (i & 0xffff) : 0xcb00714d;
-		f.n = 0, udp4(&f, 0, 9999, "data", 4), ips(&f, 0, src, 0x0a010001);
+		/* The probe's payload carries a beacon, for pattern reloads. */
+		if (i < n)
+			f.n = 0, udp4(&f, 0, 9999, "data", 4);
+		else
+			f.n = 0, udp4(&f, 0, 9999, "probe beacon-7f3a", 17);
+		ips(&f, 0, src, 0x0a010001);
 		struct pcap_pkthdr h = { .ts = { .tv_sec = 1764400000, .tv_usec = (int)i % 1000000 },
 					 .caplen = (bpf_u_int32)f.n, .len = (bpf_u_int32)f.n };
 		pcap_dump((u_char *)o.all, &h, f.b);
