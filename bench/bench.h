@@ -34,12 +34,22 @@ int gen_feed(FILE *f, uint64_t seed, uint64_t count, const char *mix);
 int gen_feed_format(FILE *f, uint64_t seed, uint64_t count, uint64_t distinct, const char *mix,
 		    const char *fmt);
 
+/* Pattern sets and payloads (patgen.c): literal i and regex i of a set in
+ * the pattern feed's syntax, and payload i of n bytes, 1 in 1000 holding
+ * one of npat literals (0: none). */
+void gen_pattern_literal(uint64_t seed, uint64_t i, char *out, size_t size);
+void gen_pattern_regex(uint64_t seed, uint64_t i, char *out, size_t size);
+void gen_payload(uint64_t seed, uint64_t i, uint8_t *buf, size_t n, uint64_t npat);
+/* Adds npat payload patterns to c, one in ten a regex (metadata meta). */
+int bench_add_patterns(struct cp_compiler *c, uint64_t seed, uint64_t npat, uint32_t meta);
+
 struct cp_snap;
 struct cp_store;
-/* Builds count indicators (half IPv4, half domains) from the generator into
- * a snapshot under dir and opens it. NULL on failure (message printed). */
-struct cp_store *bench_store(uint64_t seed, uint64_t count, enum cp_filter_mode filter,
-			     const char *dir,
+/* Builds count indicators (half IPv4, half domains) and npat patterns
+ * from the generators into a snapshot under dir and opens it. NULL on
+ * failure (message printed). */
+struct cp_store *bench_store(uint64_t seed, uint64_t count, uint64_t npat,
+			     enum cp_filter_mode filter, const char *dir,
 			     struct cp_snap **snap, char *path, size_t plen);
 
 int bench_lookup(int argc, char **argv);
@@ -47,6 +57,7 @@ int bench_pipeline(int argc, char **argv);
 int bench_compile(int argc, char **argv);
 int bench_gen(int argc, char **argv);
 int bench_reload(int argc, char **argv);
+int bench_patterns(int argc, char **argv);
 /* Ports 0..nports-1 with one queue each, started. Returns 0 or -1. */
 struct rte_mempool;
 int bench_ports_start(uint16_t nports, struct rte_mempool *mp);

@@ -168,8 +168,9 @@ struct lopts {
 	struct bench_out out;
 };
 
-struct cp_store *bench_store(uint64_t seed, uint64_t count, enum cp_filter_mode filter,
-			     const char *dir, struct cp_snap **snap, char *path, size_t plen)
+struct cp_store *bench_store(uint64_t seed, uint64_t count, uint64_t npat,
+			     enum cp_filter_mode filter, const char *dir,
+			     struct cp_snap **snap, char *path, size_t plen)
 {
 	struct cp_compiler *c = cp_compiler_new(seed);
 	cp_compiler_set_filter(c, filter);
@@ -187,7 +188,10 @@ struct cp_store *bench_store(uint64_t seed, uint64_t count, enum cp_filter_mode 
 		gen_domain(seed, i, &ind);
 		cp_compiler_add(c, &ind, id);
 	}
-	snprintf(path, plen, "%s/bench-lookup-%d.cpsnap", dir, (int)getpid());
+	if (npat != 0 && bench_add_patterns(c, seed, npat, id) != 0)
+		return NULL;
+	snprintf(path, plen, "%s/bench-lookup-%d-%llu.cpsnap", dir, (int)getpid(),
+		 (unsigned long long)npat);
 	if (cp_compiler_write(c, path, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return NULL;
@@ -202,8 +206,9 @@ struct cp_store *bench_store(uint64_t seed, uint64_t count, enum cp_filter_mode 
 	}
 	struct cp_store *s = cp_store_open(*snap);
 	double tl = bench_now() - t0;
-	fprintf(stderr, "store: %llu indicators compiled (in memory, no parsing) in %.2f s, loaded in %.2f s\n",
-		(unsigned long long)count, tc, tl);
+	fprintf(stderr, "store: %llu indicators and %llu patterns compiled (in memory, no parsing) "
+			"in %.2f s, loaded in %.2f s\n",
+		(unsigned long long)count, (unsigned long long)npat, tc, tl);
 	return s;
 }
 
@@ -291,7 +296,7 @@ int bench_lookup(int argc, char **argv)
 		fprintf(stderr, "rte_eal_init failed; run with --no-rte-hash\n");
 		return 1;
 	}
-	struct cp_store *s = bench_store(o.seed, o.count, o.filter, o.dir, &snap, path, sizeof(path));
+	struct cp_store *s = bench_store(o.seed, o.count, 0, o.filter, o.dir, &snap, path, sizeof(path));
 	if (s == NULL)
 		return 1;
 	size_t bytes = cp_store_bytes(s, CP_T_IPV4) + cp_store_bytes(s, CP_T_DOMAIN);

@@ -72,8 +72,10 @@ static void usage(void)
 		"                                [--format all|plain|csv|zeek|suricata|iprep|stix|misp|warninglist]\n"
 		"       chokepoint-bench gen     --count N [--seed S] [--mix M] [--format F] [--distinct N] > feed\n"
 		"       chokepoint-bench pipeline [--count N] [--packets N] [--mix 64|imix|dns|tls]\n"
-		"                                 [--json] [--dir D]\n"
+		"                                 [--patterns N] [--json] [--dir D]\n"
 		"       chokepoint-bench reload  [--count N[,N...]] [--reloads K] [--json] [--dir D]\n"
+		"       chokepoint-bench patterns [--max N] [--scan-mb M] [--size B] [--packets N]\n"
+		"                                 [--no-pipeline] [--json] [--dir D]\n"
 		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n");
 }
 
@@ -93,6 +95,8 @@ int main(int argc, char **argv)
 		return bench_pipeline(argc - 1, argv + 1);
 	if (strcmp(argv[1], "reload") == 0)
 		return bench_reload(argc - 1, argv + 1);
+	if (strcmp(argv[1], "patterns") == 0)
+		return bench_patterns(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

@@ -35,7 +35,7 @@
 #define FLOWS (1u << 20)
 
 struct pl {
-	uint64_t seed, count, packets;
+	uint64_t seed, count, packets, npat;
 	const char *dir;
 	struct bench_out out;
 	struct rte_mempool *mp;
@@ -100,7 +100,7 @@ static void make_stream(struct pl *o, int zipf)
  * query or a TLS ClientHello, for a name of the population. */
 static void build(const struct pl *o, const char *mix, unsigned i, struct fb *f)
 {
-	static const uint8_t zeros[1500];
+	uint8_t pay[1500];
 	struct cp_ind name;
 	char dotted[256];
 
@@ -109,7 +109,9 @@ static void build(const struct pl *o, const char *mix, unsigned i, struct fb *f)
 	snprintf(dotted, sizeof(dotted), "%.*s", (int)name.len, (const char *)name.v);
 	if (strcmp(mix, "64") == 0 || strcmp(mix, "imix") == 0) {
 		unsigned k = i % 12, size = strcmp(mix, "64") == 0 || k < 7 ? 64 : k < 11 ? 576 : 1500;
-		udp4(f, 0, 9, zeros, size - 42);
+		/* Payloads as traffic has them, for the pattern scans. */
+		gen_payload(o->seed, i, pay, size - 42, o->npat);
+		udp4(f, 0, 9, pay, size - 42);
 	} else if (strcmp(mix, "dns") == 0) {
 		struct fb m = { .n = 0 };
 		dns_query(&m, dotted);
@@ -142,6 +144,22 @@ static void drain(uint16_t port)
 
 	while ((n = rte_eth_rx_burst(port, 0, m, 64)) != 0)
 		rte_pktmbuf_free_bulk(m, n);
+}
+
+/* The set with patterns, and its worker's scratch. */
+static int patterned(const struct pl *o, struct cp_gen *g)
+{
+	const hs_database_t *db[CP_PT__COUNT];
+	uint32_t n;
+
+	g->store = bench_store(o->seed, o->count, o->npat, CP_FILTER_AUTO, o->dir, &g->snap,
+			       g->path, sizeof(g->path));
+	if (g->store == NULL || (g->scratch = calloc(1, sizeof(*g->scratch))) == NULL)
+		return -1;
+	for (unsigned t = 0; t < CP_PT__COUNT; t++)
+		db[t] = cp_store_patterns(g->store, t, &n, NULL);
+	g->nscratch = 1;
+	return cp_pattern_scratch_new(db, CP_PT__COUNT, 1, g->scratch);
 }
 
 static double io_forward(uint16_t from, uint16_t to, uint64_t packets)
@@ -202,7 +220,8 @@ int bench_pipeline(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' }, { "packets", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },        { "dir", required_argument, NULL, 'd' },
-		{ "mix", required_argument, NULL, 'm' },   { NULL, 0, NULL, 0 },
+		{ "mix", required_argument, NULL, 'm' },   { "patterns", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *only = NULL;
 	static const char *const mixes[] = { "64", "imix", "dns", "tls" };
@@ -213,7 +232,7 @@ int bench_pipeline(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:p:jd:m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:p:jd:m:P:", opts, NULL)) != -1) {
 		if (c == 'n')
 			o.count = strtoull(optarg, NULL, 10);
 		else if (c == 'p')
@@ -224,6 +243,8 @@ int bench_pipeline(int argc, char **argv)
 			o.dir = optarg;
 		else if (c == 'm')
 			only = optarg;
+		else if (c == 'P')
+			o.npat = strtoull(optarg, NULL, 10);
 		else
 			return 2;
 	}
@@ -235,10 +256,14 @@ int bench_pipeline(int argc, char **argv)
 		return 1;
 	}
 	o.pairs = malloc(STREAM * 2 * sizeof(*o.pairs));
-	struct cp_gen gen = { .id = 1 };
-	gen.store = bench_store(o.seed, o.count, CP_FILTER_AUTO, o.dir, &snap, path, sizeof(path));
+	struct cp_gen gen = { .id = 1 }, pgen = { .id = 2 };
+	gen.store = bench_store(o.seed, o.count, 0, CP_FILTER_AUTO, o.dir, &snap, path, sizeof(path));
 	gen.snap = snap;
 	app.gen = &gen;
+	/* --patterns: the same indicators and payload patterns, measured
+	 * beside the set without them, in the same run. */
+	if (o.npat != 0 && patterned(&o, &pgen) != 0)
+		return 1;
 	struct cp_worker *w = rte_zmalloc("pl_w", sizeof(*w), RTE_CACHE_LINE_SIZE);
 	if (o.mp == NULL || o.pairs == NULL || gen.store == NULL || w == NULL)
 		return 1;
@@ -261,16 +286,35 @@ int bench_pipeline(int argc, char **argv)
 			double base = io_forward(0, 1, o.packets);
 			ours(&o, w, o.packets / 10);
 			double v = ours(&o, w, o.packets);
+			/* --patterns: the same traffic against the set with them. */
+			double vp = 0;
+			if (o.npat != 0) {
+				app.gen = &pgen;
+				vp = ours(&o, w, o.packets);
+				app.gen = &gen;
+			}
 			if (m == 0 && zipf)
 				bench_figure(&o.out, "pipeline.ring_io_forward", io_forward(2, 3, o.packets),
 					     "Mpps", "io-forward net_null", base, 0);
 			drain(2);
 			snprintf(fig, sizeof(fig), "pipeline.%s.%s", mixes[m], zipf ? "zipf" : "uniform");
 			bench_figure(&o.out, fig, v, "Mpps", "io-forward net_null", base, 0);
+			if (o.npat == 0)
+				continue;
+			snprintf(fig, sizeof(fig), "pipeline.%s.%s.patterns", mixes[m],
+				 zipf ? "zipf" : "uniform");
+			bench_figure(&o.out, fig, vp, "Mpps", "the same, patterns off", v, 0);
 		}
 	}
 	cp_store_close(gen.store);
 	cp_snap_close(snap);
 	unlink(path);
+	if (o.npat != 0) {
+		cp_pattern_scratch_free(pgen.scratch, 1);
+		free(pgen.scratch);
+		cp_store_close(pgen.store);
+		cp_snap_close(pgen.snap);
+		unlink(pgen.path);
+	}
 	return 0;
 }

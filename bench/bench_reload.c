@@ -135,7 +135,7 @@ static int one_size(struct rl_opts *o, uint64_t n, struct sampler *sm)
 	char path[512], err[512], fig[96];
 	struct cp_snap *snap;
 
-	struct cp_store *s = bench_store(7, n, CP_FILTER_AUTO, o->dir, &snap, path, sizeof(path));
+	struct cp_store *s = bench_store(7, n, 0, CP_FILTER_AUTO, o->dir, &snap, path, sizeof(path));
 	if (s == NULL)
 		return -1;
 	cp_store_close(s);
@@ -256,7 +256,7 @@ int bench_reload(int argc, char **argv)
 		return 1;
 	}
 	/* A tiny first set, so each size's first reload is its own. */
-	struct cp_store *s = bench_store(3, 1000, CP_FILTER_AUTO, o.dir, &snap, first, sizeof(first));
+	struct cp_store *s = bench_store(3, 1000, 0, CP_FILTER_AUTO, o.dir, &snap, first, sizeof(first));
 	if (s == NULL)
 		return 1;
 	cp_store_close(s);

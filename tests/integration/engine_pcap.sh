@@ -8,6 +8,7 @@ set -euo pipefail
 B=${BUILD:-build}
 D=$(mktemp -d /tmp/cp-engine-test.XXXXXX)
 trap 'rm -rf "$D" "/var/run/dpdk/cpt$$"' EXIT
+export XDG_CACHE_HOME=$D/cache  # compiled pattern sets
 fail() { echo "FAIL: $*" >&2; [ -f "$D/eve.json" ] && cat "$D/eve.json" >&2; exit 1; }
 
 F=scripts/demo-feed
