@@ -54,7 +54,8 @@ FEED_FORMATS := plain csv zeek suricata iprep stix misp warninglist pattern
 # What the fuzz targets link, built apart with the sanitizers into one
 # archive, so each target pulls in only what it calls.
 FUZZ_LIB_SRC := $(wildcard engine/common/*.c engine/indicator/*.c engine/parse/*.c \
-                           engine/store/*.c engine/snapshot/*.c engine/pattern/*.c) \
+                           engine/store/*.c engine/snapshot/*.c engine/pattern/*.c \
+                           engine/inspect/*.c) \
                 engine/ctl/proto.c \
                 $(filter-out loaders/intel_cmd.c,$(LOADER_SRC))
 FUZZ_CC     := clang -std=gnu11 -O1 -g -fsanitize=fuzzer-no-link,address,undefined \

@@ -213,9 +213,10 @@ static int build_ipv4(struct cp_compiler *c)
 				c->r4.n * 2, c->r4.ref, c->r4.n * 4) != 0)
 			return -EINVAL;
 	}
-	if ((rc = cover_exact4(c, r + ncidr, n - ncidr)) != 0)
+	struct cp_xrec *exact = r != NULL ? r + ncidr : NULL;  /* no IPv4 at all: NULL */
+	if ((rc = cover_exact4(c, exact, n - ncidr)) != 0)
 		return rc;
-	return build_xtab(c, CP_T_IPV4, r + ncidr, n - ncidr, X_IPV4);
+	return build_xtab(c, CP_T_IPV4, exact, n - ncidr, X_IPV4);
 }
 
 static int cmp_v6(const void *x, const void *y)
