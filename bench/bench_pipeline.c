@@ -149,17 +149,12 @@ static void drain(uint16_t port)
 /* The set with patterns, and its worker's scratch. */
 static int patterned(const struct pl *o, struct cp_gen *g)
 {
-	const hs_database_t *db[CP_PT__COUNT];
-	uint32_t n;
-
 	g->store = bench_store(o->seed, o->count, o->npat, CP_FILTER_AUTO, o->dir, &g->snap,
 			       g->path, sizeof(g->path));
 	if (g->store == NULL || (g->scratch = calloc(1, sizeof(*g->scratch))) == NULL)
 		return -1;
-	for (unsigned t = 0; t < CP_PT__COUNT; t++)
-		db[t] = cp_store_patterns(g->store, t, &n, NULL);
 	g->nscratch = 1;
-	return cp_pattern_scratch_new(db, CP_PT__COUNT, 1, g->scratch);
+	return cp_store_scratch_new(g->store, 1, g->scratch);
 }
 
 static double io_forward(uint16_t from, uint16_t to, uint64_t packets)

@@ -35,18 +35,16 @@ static double now_ms(void)
  * database of the store: a worker scans with its own, never shared. */
 static int gen_scratch(struct cp_gen *g, unsigned nworkers)
 {
-	const hs_database_t *db[CP_PT__COUNT];
-	uint32_t n;
-	int any = 0;
+	uint32_t n, total = 0;
 
 	for (unsigned t = 0; t < CP_PT__COUNT; t++)
-		any |= (db[t] = cp_store_patterns(g->store, t, &n, NULL)) != NULL;
-	if (!any || nworkers == 0)
+		total += cp_store_patterns(g->store, t, &n, NULL) != NULL;
+	if (total == 0 || nworkers == 0)
 		return 0;
 	if ((g->scratch = calloc(nworkers, sizeof(*g->scratch))) == NULL)
 		return -ENOMEM;
 	g->nscratch = nworkers;
-	return cp_pattern_scratch_new(db, CP_PT__COUNT, nworkers, g->scratch);
+	return cp_store_scratch_new(g->store, nworkers, g->scratch);
 }
 
 struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers, char *err,

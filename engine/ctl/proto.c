@@ -107,6 +107,9 @@ static int parse_args(json_t *o, struct cp_ctl_req *r, char *err, size_t errlen)
 		if (bad || t == NULL || p == NULL)
 			return fail(err, errlen, "%s needs \"type\" and \"value\" strings",
 				    cp_ctl_cmds[r->cmd].name);
+		if (strcmp(t, "pattern") == 0)
+			return fail(err, errlen, "%s",
+				    "patterns are compiled into snapshots: change them by compile and reload");
 		if (cp_itype_parse(t, &r->type) != 0)
 			return fail(err, errlen, "unknown indicator type '%.64s'", t);
 		if (n > CP_IND_MAX)

@@ -112,6 +112,15 @@ const void *cp_store_patterns(const struct cp_store *s, unsigned t, uint32_t *n,
 	return s->pdb[t];
 }
 
+int cp_store_scratch_new(const struct cp_store *s, unsigned copies, hs_scratch_t **out)
+{
+	const hs_database_t *db[CP_PT__COUNT];
+
+	for (unsigned t = 0; t < CP_PT__COUNT; t++)
+		db[t] = s->pdb[t];
+	return cp_pattern_scratch_new(db, CP_PT__COUNT, copies, out);
+}
+
 struct cp_store *cp_store_open(const struct cp_snap *snap)
 {
 	struct cp_store *s = calloc(1, sizeof(*s));

@@ -122,6 +122,11 @@ uint64_t cp_store_count(const struct cp_store *s, enum cp_itype t);
  * its pattern count and *refs their contexts by Hyperscan id. */
 const void *cp_store_patterns(const struct cp_store *s, unsigned t, uint32_t *n,
 			      const struct cp_pat_ref **refs);
+/* Hyperscan scratch for scanning every pattern database of the store, one
+ * per thread: out[0..copies) (all NULL without patterns). Control plane;
+ * free with cp_pattern_scratch_free. Returns 0 or -ENOMEM. */
+typedef struct hs_scratch hs_scratch_t;
+int cp_store_scratch_new(const struct cp_store *s, unsigned copies, hs_scratch_t **out);
 uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t);
 uint64_t cp_store_shared_bytes(const struct cp_store *s);
 uint64_t cp_store_seed(const struct cp_store *s);

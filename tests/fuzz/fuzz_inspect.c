@@ -34,11 +34,10 @@ static void setup(void)
 	struct cp_compiler *c = cp_compiler_new(7);
 	struct cp_meta_in m = { .action = CP_ACT_ALERT, .confidence = -1, .feed = "fuzz" };
 	struct cp_pattern_opts po = { 0 };  /* in this process: no fork per run */
-	const hs_database_t *db[CP_PT__COUNT];
 	struct cp_ind ind;
 	const char *why;
 	char path[64], err[256];
-	uint32_t mid, n;
+	uint32_t mid;
 
 	cp_compiler_set_patterns(c, &po);
 	if (c == NULL || cp_compiler_meta(c, &m, &mid) != 0)
@@ -58,9 +57,7 @@ static void setup(void)
 	unlink(path);
 	if (snap == NULL || (store = cp_store_open(snap)) == NULL)
 		abort();
-	for (unsigned t = 0; t < CP_PT__COUNT; t++)
-		db[t] = cp_store_patterns(store, t, &n, NULL);
-	if (cp_pattern_scratch_new(db, CP_PT__COUNT, 1, &scratch) != 0 ||
+	if (cp_store_scratch_new(store, 1, &scratch) != 0 ||
 	    (in = cp_inspector_new()) == NULL)
 		abort();
 }

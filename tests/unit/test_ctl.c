@@ -97,6 +97,7 @@ Test(ctl, refusals_say_why)
 		{ "{\"cmd\":\"status\",\"cmd\":\"reload\"}", "invalid JSON" },
 		{ "{\"cmd\":\"lookup\",\"type\":\"ipv4\"}", "lookup needs" },
 		{ "{\"cmd\":\"lookup\",\"type\":\"ipv9\",\"value\":\"x\"}", "unknown indicator type" },
+		{ "{\"cmd\":\"add\",\"type\":\"pattern\",\"value\":\"/x+/\"}", "by compile and reload" },
 		{ "{\"cmd\":\"lookup\",\"type\":\"ipv4\",\"value\":1}", "lookup needs" },
 		{ "{\"cmd\":\"reload\",\"path\":\"\"}", "\"path\" must be a file name" },
 		{ "{\"cmd\":\"reload\",\"path\":\"a\\u0000b\"}", "invalid JSON" },

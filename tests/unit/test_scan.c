@@ -30,13 +30,8 @@ static void pat(struct cp_compiler *c, const char *text, enum cp_ptarget t, uint
 
 static void open_world(struct sworld *w)
 {
-	const hs_database_t *db[CP_PT__COUNT];
-	uint32_t n;
-
 	t_open(w->c, &w->ts, NULL);
-	for (unsigned t = 0; t < CP_PT__COUNT; t++)
-		db[t] = cp_store_patterns(w->ts.store, t, &n, NULL);
-	cr_assert_eq(cp_pattern_scratch_new(db, CP_PT__COUNT, 1, &w->scratch), 0);
+	cr_assert_eq(cp_store_scratch_new(w->ts.store, 1, &w->scratch), 0);
 	cr_assert_not_null(w->scratch);
 	w->in = cp_inspector_new();
 	cr_assert_not_null(w->in);
