@@ -31,16 +31,25 @@ struct klist {
 	unsigned n, cap;
 };
 
+/* What a packet's L7 gave, too large to sit in the per-packet state that
+ * every packet touches. */
+struct pdata {
+	char name[CP_DNS_NAME_MAX + 1];
+	char ja3_hex[33];
+	struct cp_ind url;       /* valid when has_url */
+};
+
+/* Per-packet state: small, so a burst's (64 x 72 B) stays in L1; an IP-only
+ * packet touches one line of it. */
 struct pinfo {
 	struct cp_pkt p;
 	uint8_t l4ok;            /* parsed whole: the payload may be scanned */
 	uint8_t app;
 	uint8_t name_on;
-	uint16_t name_len;       /* 0: no name */
-	char name[CP_DNS_NAME_MAX + 1];
-	struct cp_ind url;       /* len 0: no URL */
 	uint8_t has_ja3;
-	char ja3_hex[33];
+	uint8_t has_url;
+	uint16_t name_len;       /* 0: no name */
+	struct pdata *d;
 };
 
 struct match {
@@ -52,6 +61,7 @@ struct match {
 
 struct cp_inspector {
 	struct pinfo pi[CP_INSPECT_BURST];
+	struct pdata pd[CP_INSPECT_BURST];
 	uint32_t v4addr[MAX_V4];
 	uint8_t v6addr[MAX_V4][16];
 	struct klist v4, v6, dom, url, ja3;
@@ -62,6 +72,7 @@ struct cp_inspector {
 		struct cp_http_req http;
 	} u;
 	struct cp_ind ind;
+	int want_ja3;            /* this burst's set can match a JA3 */
 };
 
 static const char *const on_names[CP_ON__COUNT] = {
@@ -95,6 +106,8 @@ struct cp_inspector *cp_inspector_new(void)
 	in->dom.cap = MAX_DOM;
 	in->url.cap = MAX_ONE;
 	in->ja3.cap = MAX_ONE;
+	for (unsigned i = 0; i < CP_INSPECT_BURST; i++)
+		in->pi[i].d = &in->pd[i];
 	return in;
 }
 
@@ -135,8 +148,8 @@ static void set_name(struct pinfo *pi, const char *s, size_t n, enum cp_match_on
 		n = (size_t)(colon - s);
 	if (n == 0 || n > CP_DNS_NAME_MAX)
 		return;
-	memmove(pi->name, s, n);  /* s may be pi->name itself */
-	pi->name[n] = '\0';
+	memmove(pi->d->name, s, n);  /* s may be pi->d->name itself */
+	pi->d->name[n] = '\0';
 	pi->name_len = (uint16_t)n;
 	pi->name_on = (uint8_t)on;
 }
@@ -172,21 +185,21 @@ static void l7(struct cp_inspector *in, struct pinfo *pi, const uint8_t *f,
 		if (pi->p.proto == 6)
 			r = cp_parse_dns_tcp(pay, n, &msg, &mn);
 		if (r == CP_L7_OK)
-			r = cp_parse_dns_query(msg, mn, pi->name, &mn, &why);
+			r = cp_parse_dns_query(msg, mn, pi->d->name, &mn, &why);
 		if (r == CP_L7_OK)
-			set_name(pi, pi->name, mn, CP_ON_DNS);
+			set_name(pi, pi->d->name, mn, CP_ON_DNS);
 		count_l7(r, why, st);
 		return;
 	}
 	if (pi->p.proto != 6)
 		return;
 	if (pay[0] == 0x16) {
-		r = cp_parse_tls_hello(pay, n, &in->u.tls, &why);
+		r = cp_parse_tls_hello_ja3(pay, n, &in->u.tls, in->want_ja3, &why);
 		if (r == CP_L7_OK) {
 			pi->app = CP_APP_TLS;
 			set_name(pi, in->u.tls.sni, in->u.tls.sni_len, CP_ON_SNI);
-			memcpy(pi->ja3_hex, in->u.tls.ja3_hex, sizeof(pi->ja3_hex));
-			pi->has_ja3 = 1;
+			memcpy(pi->d->ja3_hex, in->u.tls.ja3_hex, sizeof(pi->d->ja3_hex));
+			pi->has_ja3 = in->want_ja3;
 		}
 		count_l7(r, why, st);
 		return;
@@ -200,8 +213,10 @@ static void l7(struct cp_inspector *in, struct pinfo *pi, const uint8_t *f,
 		if (non_ascii(in->u.http.url, in->u.http.url_len))
 			st->uninspected++;
 		else if (in->u.http.url_len == 0 ||
-			 cp_norm_url(in->u.http.url, in->u.http.url_len, &pi->url, &w) != 0)
-			pi->url.len = 0;
+			 cp_norm_url(in->u.http.url, in->u.http.url_len, &pi->d->url, &w) != 0)
+			pi->has_url = 0;
+		else
+			pi->has_url = 1;
 	}
 	count_l7(r, why, st);
 }
@@ -233,25 +248,25 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 	}
 	/* Names on the wire are ASCII (IDNs travel as punycode); raw UTF-8
 	 * would reach libidn2, which allocates, so it is left out. */
-	if (pi->name_len != 0 && !non_ascii(pi->name, pi->name_len) &&
-	    cp_norm_domain(pi->name, pi->name_len, ind, &why) == 0) {
+	if (pi->name_len != 0 && !non_ascii(pi->d->name, pi->name_len) &&
+	    cp_norm_domain(pi->d->name, pi->name_len, ind, &why) == 0) {
 		uint16_t off[128];
 		struct klist *l = &in->dom;
-		memcpy(pi->name, ind->v, ind->len);  /* canonical from here on */
-		pi->name[ind->len] = '\0';
+		memcpy(pi->d->name, ind->v, ind->len);  /* canonical from here on */
+		pi->d->name[ind->len] = '\0';
 		pi->name_len = (uint16_t)ind->len;
 		unsigned room = l->cap - l->n < 128 ? l->cap - l->n : 128;
-		unsigned k = cp_store_domain_keys(s, pi->name, pi->name_len, l->key + l->n, off, room);
+		unsigned k = cp_store_domain_keys(s, pi->d->name, pi->name_len, l->key + l->n, off, room);
 		for (unsigned j = 0; j < k; j++)
 			commit(l, (struct kref){ .pkt = (uint16_t)i, .on = pi->name_on,
 						 .sub = j > 0, .off = off[j] });
 	}
-	if (pi->url.len != 0 && slot(&in->url) != NULL) {
-		cp_store_key(s, &pi->url, slot(&in->url));
+	if (pi->has_url && slot(&in->url) != NULL) {
+		cp_store_key(s, &pi->d->url, slot(&in->url));
 		commit(&in->url, (struct kref){ .pkt = (uint16_t)i, .on = CP_ON_URL });
 	}
 	if (pi->has_ja3 && slot(&in->ja3) != NULL &&
-	    cp_norm_digest(CP_T_JA3, pi->ja3_hex, 32, ind, &why) == 0) {
+	    cp_norm_digest(CP_T_JA3, pi->d->ja3_hex, 32, ind, &why) == 0) {
 		cp_store_key(s, ind, slot(&in->ja3));
 		commit(&in->ja3, (struct kref){ .pkt = (uint16_t)i, .on = CP_ON_JA3 });
 	}
@@ -309,7 +324,7 @@ static void lookup(struct cp_inspector *in, const struct cp_intel_view *v, struc
 	apply_delta(in, v, l, t);
 	/* An exact address's set already holds its covering CIDRs, so only the
 	 * misses ask the CIDR table, in one call. */
-	if (t == CP_T_IPV4 || t == CP_T_IPV6) {
+	if ((t == CP_T_IPV4 || t == CP_T_IPV6) && cp_store_has_prefixes(s, t)) {
 		uint32_t miss[MAX_V4], res[MAX_V4];
 		uint8_t miss6[MAX_V4][16];
 		uint16_t at[MAX_V4];
@@ -432,10 +447,11 @@ static void scan(struct cp_inspector *in, const struct cp_intel_view *v,
 		if (pi->l4ok && pi->p.frag != CP_FRAG_LATER && (pi->p.proto == 6 || pi->p.proto == 17))
 			scan_one(&h, &d, v->scratch, CP_ON_PAYLOAD, (uint16_t)i,
 				 pkt[i] + pi->p.pay_off, pi->p.pay_len, st);
-		if (pi->url.len != 0)
-			scan_one(&h, &d, v->scratch, CP_ON_URL, (uint16_t)i, pi->url.v, pi->url.len, st);
+		if (pi->has_url)
+			scan_one(&h, &d, v->scratch, CP_ON_URL, (uint16_t)i, pi->d->url.v, pi->d->url.len,
+				 st);
 		if (pi->name_len != 0 && pi->name_on == CP_ON_DNS)
-			scan_one(&h, &d, v->scratch, CP_ON_DNS, (uint16_t)i, pi->name, pi->name_len,
+			scan_one(&h, &d, v->scratch, CP_ON_DNS, (uint16_t)i, pi->d->name, pi->name_len,
 				 st);
 	}
 }
@@ -454,16 +470,16 @@ static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,
 	memcpy(a->dst, pi->p.dst, 16);
 	if (m->table == CP_T_DOMAIN) {
 		n = (size_t)pi->name_len - m->k.off;
-		memcpy(a->value, pi->name + m->k.off, n);
+		memcpy(a->value, pi->d->name + m->k.off, n);
 	} else if (m->table == CP_ITYPE_PATTERN && m->k.on == CP_ON_DNS) {
 		n = pi->name_len;  /* at most 253 */
-		memcpy(a->value, pi->name, n);
+		memcpy(a->value, pi->d->name, n);
 	} else if (m->table == CP_T_URL || (m->table == CP_ITYPE_PATTERN && m->k.on == CP_ON_URL)) {
-		n = pi->url.len < CP_ALERT_VALUE - 1 ? pi->url.len : CP_ALERT_VALUE - 1;
-		memcpy(a->value, pi->url.v, n);
+		n = pi->d->url.len < CP_ALERT_VALUE - 1 ? pi->d->url.len : CP_ALERT_VALUE - 1;
+		memcpy(a->value, pi->d->url.v, n);
 	} else if (m->table == CP_T_JA3) {
 		n = 32;
-		memcpy(a->value, pi->ja3_hex, n);
+		memcpy(a->value, pi->d->ja3_hex, n);
 	}
 	a->value[n] = '\0';
 	a->vlen = (uint8_t)n;
@@ -481,6 +497,9 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 		n = CP_INSPECT_BURST;
 	in->v4.n = in->v6.n = in->dom.n = in->url.n = in->ja3.n = 0;
 	in->nm = 0;
+	/* A JA3 is worth its MD5 only when the store or a live change holds
+	 * one: live changes are few, so any of them counts. */
+	in->want_ja3 = cp_store_count(s, CP_T_JA3) != 0 || cp_delta_count(v->delta) != 0;
 	/* Headers of the whole burst first: a NIC (or a ring) hands over
 	 * packets that are not in L1, and parsing one at a time would wait on
 	 * each in turn. */
@@ -488,13 +507,19 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 		cp_prefetch(pkt[i]);
 	for (unsigned i = 0; i < n; i++) {
 		struct pinfo *pi = &in->pi[i];
+		/* And the rest of a packet two ahead, up to 512 B: a ClientHello
+		 * or a request line spans several lines, and the parse of one
+		 * waited ~60 % of its time on them. */
+		if (i + 2 < n)
+			for (uint32_t o = 64; o < len[i + 2] && o < 512; o += 64)
+				cp_prefetch(pkt[i + 2] + o);
 		enum cp_anomaly a = cp_parse_l2l4(pkt[i], len[i], &pi->p);
 
 		action[i] = CP_ACT_NONE;
 		pi->l4ok = a == CP_AN_NONE;
 		pi->app = CP_APP_NONE;
 		pi->name_len = 0;
-		pi->url.len = 0;
+		pi->has_url = 0;
 		pi->has_ja3 = 0;
 		st->packets++;
 		if (a != CP_AN_NONE)

@@ -77,6 +77,8 @@ struct ja3 {
 
 static void ja3_bytes(struct ja3 *j, const uint8_t *p, size_t k)
 {
+	if (j == NULL)
+		return;  /* no JA3 wanted: the parse still checks every length */
 	if (j->n + k > sizeof(j->buf)) {
 		md5_update(&j->md5, j->n, j->buf);
 		j->n = 0;
@@ -90,6 +92,8 @@ static void ja3_put(struct ja3 *j, unsigned v)
 	uint8_t b[8], t[5];
 	size_t k = 0, d = 0;
 
+	if (j == NULL)
+		return;
 	if (!j->first)
 		b[k++] = '-';
 	do
@@ -104,7 +108,8 @@ static void ja3_put(struct ja3 *j, unsigned v)
 static void ja3_field(struct ja3 *j)
 {
 	ja3_bytes(j, (const uint8_t *)",", 1);
-	j->first = 1;
+	if (j != NULL)
+		j->first = 1;
 }
 
 /* Emits a list of width-byte values (1 or 2) in v; -1 when it has a torn
@@ -172,13 +177,14 @@ static int extensions(struct cur e, struct cp_tls_hello *h, struct ja3 *j)
 	return 0;
 }
 
-static int hello(struct cur b, struct cp_tls_hello *h)
+static int hello(struct cur b, struct cp_tls_hello *h, int want_ja3)
 {
 	struct cur ciphers, exts = { NULL, 0 };
-	struct ja3 j = { .first = 1, .n = 0 };
+	struct ja3 j = { .first = 1, .n = 0 }, *jp = want_ja3 ? &j : NULL;
 	unsigned version;
 
-	md5_init(&j.md5);
+	if (jp != NULL)
+		md5_init(&j.md5);
 	if (u16(&b, &version) != 0 || take(&b, 32, NULL) != 0 || vec(&b, 1, NULL) != 0 ||
 	    vec(&b, 2, &ciphers) != 0 || vec(&b, 1, NULL) != 0)
 		return -1;
@@ -186,10 +192,12 @@ static int hello(struct cur b, struct cp_tls_hello *h)
 	 * rest of the body exactly. */
 	if (b.n != 0 && (vec(&b, 2, &exts) != 0 || b.n != 0))
 		return -1;
-	ja3_put(&j, version);
-	ja3_field(&j);
-	if (ja3_list(&j, ciphers, 2) != 0 || extensions(exts, h, &j) != 0)
+	ja3_put(jp, version);
+	ja3_field(jp);
+	if (ja3_list(jp, ciphers, 2) != 0 || extensions(exts, h, jp) != 0)
 		return -1;
+	if (jp == NULL)
+		return 0;
 	md5_update(&j.md5, j.n, j.buf);
 	md5_digest(&j.md5, sizeof(h->ja3), h->ja3);
 	for (unsigned i = 0; i < 16; i++) {
@@ -201,6 +209,12 @@ static int hello(struct cur b, struct cp_tls_hello *h)
 
 enum cp_l7 cp_parse_tls_hello(const uint8_t *pay, size_t len, struct cp_tls_hello *h,
 			      enum cp_anomaly *why)
+{
+	return cp_parse_tls_hello_ja3(pay, len, h, 1, why);
+}
+
+enum cp_l7 cp_parse_tls_hello_ja3(const uint8_t *pay, size_t len, struct cp_tls_hello *h,
+				  int want_ja3, enum cp_anomaly *why)
 {
 	struct cur c = { pay, len }, rec, body;
 	unsigned type, ver = 0, rlen = 0, hs;  /* set by u16: len >= 5 was checked */
@@ -229,7 +243,7 @@ enum cp_l7 cp_parse_tls_hello(const uint8_t *pay, size_t len, struct cp_tls_hell
 	if (hs > rlen - 4 || rlen > rec.n)
 		return CP_L7_PARTIAL;
 	take(&rec, 4, NULL);
-	if (take(&rec, hs, &body) != 0 || hello(body, h) != 0)
+	if (take(&rec, hs, &body) != 0 || hello(body, h, want_ja3) != 0)
 		return CP_L7_BAD;
 	return CP_L7_OK;
 }

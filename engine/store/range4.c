@@ -20,15 +20,9 @@
 
 #include <errno.h>
 
-uint32_t cp__r4_lookup(const struct cp_range4 *r, uint32_t addr)
+/* The search inside a chunk's ranges [lo, hi). */
+static inline uint32_t search(const struct cp_range4 *r, uint32_t lo, uint32_t hi, uint16_t k)
 {
-	uint32_t lo, hi;
-	uint16_t k = (uint16_t)addr;
-
-	if (r->off == NULL)
-		return 0;
-	lo = r->off[addr >> 16];
-	hi = r->off[(addr >> 16) + 1];
 	/* Invariant: start[lo] <= k, and start[hi] > k or hi is the end. */
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
@@ -38,6 +32,38 @@ uint32_t cp__r4_lookup(const struct cp_range4 *r, uint32_t addr)
 			hi = mid;
 	}
 	return r->ref[lo];
+}
+
+uint32_t cp__r4_lookup(const struct cp_range4 *r, uint32_t addr)
+{
+	if (r->off == NULL)
+		return 0;
+	return search(r, r->off[addr >> 16], r->off[(addr >> 16) + 1], (uint16_t)addr);
+}
+
+/* In passes over the burst, as the exact tables do: the chunk offsets
+ * (256 KiB, mostly cached) for all, then each chunk's first start and ref
+ * (MBs at scale: a DRAM read each), then the searches, which a chunk of
+ * few ranges keeps to the lines already fetched. */
+void cp__r4_lookup_bulk(const struct cp_range4 *r, const uint32_t *addrs, uint32_t *refs,
+			unsigned n)
+{
+	uint32_t lo[CP_STORE_BULK_MAX];
+
+	if (r->off == NULL) {
+		for (unsigned i = 0; i < n; i++)
+			refs[i] = 0;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		cp_prefetch(&r->off[addrs[i] >> 16]);
+	for (unsigned i = 0; i < n; i++) {
+		lo[i] = r->off[addrs[i] >> 16];
+		cp_prefetch(&r->start[lo[i]]);
+		cp_prefetch(&r->ref[lo[i]]);
+	}
+	for (unsigned i = 0; i < n; i++)
+		refs[i] = search(r, lo[i], r->off[(addrs[i] >> 16) + 1], (uint16_t)addrs[i]);
 }
 
 int cp__r4_init(struct cp_range4 *r, const uint32_t *off, uint64_t off_size,

@@ -204,11 +204,18 @@ unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs, uin
 {
 	unsigned hits = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		refs[i] = cp__r4_lookup(&s->r4, addrs[i]);
-		hits += refs[i] != 0;
+	for (unsigned i = 0; i < n; i += CP_STORE_BULK_MAX) {
+		unsigned k = n - i < CP_STORE_BULK_MAX ? n - i : CP_STORE_BULK_MAX;
+		cp__r4_lookup_bulk(&s->r4, addrs + i, refs + i, k);
 	}
+	for (unsigned i = 0; i < n; i++)
+		hits += refs[i] != 0;
 	return hits;
+}
+
+int cp_store_has_prefixes(const struct cp_store *s, enum cp_itype t)
+{
+	return t == CP_T_IPV4 ? s->r4.off != NULL : t == CP_T_IPV6 ? s->lpm6.tbl != NULL : 0;
 }
 
 unsigned cp_store_lpm6_bulk(const struct cp_store *s, const uint8_t (*addrs)[16],

@@ -93,6 +93,10 @@ unsigned cp_store_lookup_bulk(const struct cp_store *s, enum cp_itype t,
 unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs,
 			    uint32_t *refs, unsigned n);
 
+/* Whether the store holds CIDRs of type t (ipv4, ipv6): without, a miss
+ * of the exact table is final. */
+int cp_store_has_prefixes(const struct cp_store *s, enum cp_itype t);
+
 /* The same for n IPv6 addresses (16 network-order bytes each). */
 unsigned cp_store_lpm6_bulk(const struct cp_store *s, const uint8_t (*addrs)[16],
 			    uint32_t *refs, unsigned n);

@@ -222,6 +222,9 @@ int cp__xtab_init(struct cp_xtab *t, unsigned kind, const void *slots, uint64_t 
 
 uint32_t cp__lpm_lookup(const struct cp_lpm *l, const uint8_t *key);
 uint32_t cp__r4_lookup(const struct cp_range4 *r, uint32_t addr);
+/* n <= CP_STORE_BULK_MAX addresses. */
+void cp__r4_lookup_bulk(const struct cp_range4 *r, const uint32_t *addrs, uint32_t *refs,
+			unsigned n);
 int cp__r4_init(struct cp_range4 *r, const uint32_t *off, uint64_t off_size,
 		const uint16_t *start, uint64_t start_size, const uint32_t *ref,
 		uint64_t ref_size);

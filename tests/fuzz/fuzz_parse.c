@@ -22,8 +22,12 @@ static void l7(const uint8_t *p, size_t n, unsigned which)
 		cp_parse_dns_query(p, n, name, &k, &why);
 	if ((which == 0 || which == 2) && cp_parse_dns_tcp(p, n, &m, &k) == CP_L7_OK)
 		cp_parse_dns_query(m, k, name, &k, &why);
-	if (which == 0 || which == 3)
-		cp_parse_tls_hello(p, n, &th, &why);
+	if (which == 0 || which == 3) {
+		enum cp_l7 r = cp_parse_tls_hello(p, n, &th, &why);
+		/* Without the JA3 the verdict must be the same. */
+		if (cp_parse_tls_hello_ja3(p, n, &th, 0, &why) != r)
+			__builtin_trap();
+	}
 	if (which == 0 || which == 4)
 		cp_parse_http_request(p, n, &hr, &why);
 }

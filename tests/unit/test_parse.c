@@ -232,6 +232,10 @@ Test(parse, tls_sni_and_ja3)
 	for (size_t len = 1; len < h.f.n; len++)
 		cr_assert_eq(cp_parse_tls_hello(h.f.b, len, &t, &why), CP_L7_PARTIAL,
 			     "split at %zu is uninspected", len);
+	/* Without the JA3: the same SNI, no digest. */
+	cr_assert_eq(cp_parse_tls_hello_ja3(h.f.b, h.f.n, &t, 0, &why), CP_L7_OK);
+	cr_expect_str_eq(t.sni, "Evil.Example");
+	cr_expect_str_eq(t.ja3_hex, "", "no JA3 asked for, none made");
 }
 
 Test(parse, tls_lengths_that_lie)
@@ -274,6 +278,8 @@ Test(parse, tls_lengths_that_lie)
 		cr_expect_eq(r, cases[i].want, "case %u: got %d", i, r);
 		if (r == CP_L7_BAD)
 			cr_expect_eq(why, CP_AN_TLS_LENGTH, "case %u", i);
+		/* Leaving the JA3 out checks every length all the same. */
+		cr_expect_eq(cp_parse_tls_hello_ja3(h.f.b, h.f.n, &t, 0, &why), r, "case %u, no JA3", i);
 	}
 	cr_expect_eq(cp_parse_tls_hello((const uint8_t *)"\x17\x03\x03\0\1x", 6, &t, &why),
 		     CP_L7_NONE, "application data");
