@@ -226,7 +226,7 @@ static int expired(const struct cp_compiler *c, uint32_t meta)
 
 /* Hashes one indicator into its record vector (x, or ip6). Reads only the
  * compiler's seed, so shards on other threads may call it. */
-static int collect(const struct cp_compiler *c, struct vec *x, struct vec *ip6,
+static int collect(const struct cp_compiler *c, struct vec *x, struct vec *ip6, uint64_t *labels,
 		   const struct cp_ind *ind, uint32_t meta)
 {
 	struct cp_xrec r;
@@ -241,6 +241,8 @@ static int collect(const struct cp_compiler *c, struct vec *x, struct vec *ip6,
 		r = (struct cp_xrec){ .a = cp__be32(ind->v), .b = ind->plen, .ref = meta };
 	} else {
 		cp__key_bytes(c->seed, cp__tweak(ind->type, ind->subdomains), ind->v, ind->len, &k);
+		if (ind->type == CP_T_DOMAIN && ind->subdomains)
+			*labels |= cp__label_bit(cp__labels(ind->v, ind->len));
 		r = (struct cp_xrec){ .a = k.a, .b = k.b, .ref = meta };
 	}
 	return cp__vec_push(&x[ind->type], &r, sizeof(r));
@@ -254,13 +256,14 @@ int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t me
 	}
 	c->meta_uses[meta]++;
 	c->st.added++;
-	return collect(c, c->x, &c->ip6, ind, meta);
+	return collect(c, c->x, &c->ip6, &c->sub_labels, ind, meta);
 }
 
 struct cp_compiler_shard {
 	struct cp_compiler *c;
 	struct vec x[CP_T__COUNT];
 	struct vec ip6;
+	uint64_t sub_labels;      /* as the compiler's */
 	uint64_t added, expired;
 	size_t nmeta;             /* ids it may use: those interned before it */
 	uint64_t *uses;
@@ -293,7 +296,7 @@ int cp_compiler_shard_add(struct cp_compiler_shard *sh, const struct cp_ind *ind
 	}
 	sh->uses[meta]++;
 	sh->added++;
-	return collect(sh->c, sh->x, &sh->ip6, ind, meta);
+	return collect(sh->c, sh->x, &sh->ip6, &sh->sub_labels, ind, meta);
 }
 
 void cp_compiler_shard_free(struct cp_compiler_shard *sh)
@@ -320,6 +323,7 @@ int cp_compiler_shard_merge(struct cp_compiler_shard *sh)
 		return rc;
 	for (size_t i = 0; i < sh->nmeta; i++)
 		c->meta_uses[i] += sh->uses[i];
+	c->sub_labels |= sh->sub_labels;
 	c->st.added += sh->added;
 	c->st.expired += sh->expired;
 	cp_compiler_shard_free(sh);

@@ -332,6 +332,11 @@ static int add_sections(struct cp_compiler *c, struct cp_snap_writer *w)
 	rc |= cp_snap_writer_add(w, CP_SEC_STRS, c->strs, c->strs_n, 0, 0, 0);
 	rc |= cp_snap_writer_add(w, CP_SEC_SETS, sets, nsets * 4, nsets, 0, 0);
 	rc |= cp_snap_writer_add(w, CP_SEC_FEEDS, c->feeds, nfeeds * sizeof(*c->feeds), nfeeds, 0, 0);
+	/* Which suffix probes a name needs: a set with no subdomain indicator
+	 * of 1 label never has "com" probed, one with none at all only the
+	 * exact name (a DNS packet's 3-4 probes become 1). */
+	rc |= cp_snap_writer_add(w, CP_SEC_DOM_LABELS, &c->sub_labels, sizeof(c->sub_labels), 1, 0,
+				 0);
 	c->st.shared_bytes = c->nmeta * sizeof(*c->meta) + c->strs_n + nsets * 4;
 	c->st.nmeta = c->nmeta;
 	c->st.nsets = nsets;

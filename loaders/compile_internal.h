@@ -36,6 +36,7 @@ struct cp_compiler {
 	size_t nmeta, meta_cap;
 	struct cp_intern metaix;
 	struct vec x[CP_T__COUNT];  /* cp_xrec; ipv4: a = address, b = plen */
+	uint64_t sub_labels;        /* CP_SEC_DOM_LABELS */
 	struct vec ip6;             /* struct ip6rec */
 	struct cp_compile_stats st;
 	struct cp_xtab_img img[CP_T__COUNT];

@@ -73,6 +73,7 @@ struct cp_inspector {
 	} u;
 	struct cp_ind ind;
 	int want_ja3;            /* this burst's set can match a JA3 */
+	uint64_t labels;         /* the suffix probes it needs (cp_store_domain_keys) */
 };
 
 static const char *const on_names[CP_ON__COUNT] = {
@@ -256,7 +257,8 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 		pi->d->name[ind->len] = '\0';
 		pi->name_len = (uint16_t)ind->len;
 		unsigned room = l->cap - l->n < 128 ? l->cap - l->n : 128;
-		unsigned k = cp_store_domain_keys(s, pi->d->name, pi->name_len, l->key + l->n, off, room);
+		unsigned k = cp_store_domain_keys(s, pi->d->name, pi->name_len, in->labels, l->key + l->n,
+						  off, room);
 		for (unsigned j = 0; j < k; j++)
 			commit(l, (struct kref){ .pkt = (uint16_t)i, .on = pi->name_on,
 						 .sub = j > 0, .off = off[j] });
@@ -500,6 +502,9 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 	/* A JA3 is worth its MD5 only when the store or a live change holds
 	 * one: live changes are few, so any of them counts. */
 	in->want_ja3 = cp_store_count(s, CP_T_JA3) != 0 || cp_delta_count(v->delta) != 0;
+	/* Live subdomain adds are not in the store's mask: with any live
+	 * change, every suffix is probed. */
+	in->labels = cp_delta_count(v->delta) != 0 ? ~0ull : cp_store_sub_labels(s);
 	/* Headers of the whole burst first: a NIC (or a ring) hands over
 	 * packets that are not in L1, and parsing one at a time would wait on
 	 * each in turn. */

@@ -31,7 +31,9 @@ enum {
 	CP_SEC_R4_START = 0x501, /* uint16_t[n] first address of each range, low half */
 	CP_SEC_R4_REF = 0x502,  /* uint32_t[n] refs */
 	CP_SEC_PAT_DB = 0x600,  /* + target: hs_serialize_database bytes; count = patterns */
-	CP_SEC_PAT_REF = 0x610  /* + target: struct cp_pat_ref[count], by Hyperscan id */
+	CP_SEC_PAT_REF = 0x610, /* + target: struct cp_pat_ref[count], by Hyperscan id */
+	CP_SEC_DOM_LABELS = 0x700 /* uint64_t: bit k, a subdomain indicator of k labels
+				   * (63: 63 or more); absent: any */
 };
 
 /* Per-feed summary kept for `info`. */

@@ -48,6 +48,11 @@ static int open_shared(struct cp_store *s, const struct cp_snap *snap)
 	s->meta = cp_snap_section(snap, CP_SEC_META, &msize, &nmeta, NULL, NULL);
 	s->sets = cp_snap_section(snap, CP_SEC_SETS, &ssize, &nsets, NULL, NULL);
 	s->strs = cp_snap_section(snap, CP_SEC_STRS, &strsize, NULL, NULL, NULL);
+	uint64_t lsize;
+	const uint64_t *labels = cp_snap_section(snap, CP_SEC_DOM_LABELS, &lsize, NULL, NULL, NULL);
+	if (labels != NULL && lsize != sizeof(*labels))
+		return -EBADMSG;
+	s->sub_labels = labels != NULL ? *labels : ~0ull;  /* older snapshots: probe all */
 	if (s->meta == NULL || s->sets == NULL || s->strs == NULL)
 		return -EBADMSG;
 	/* Strings must end inside the table: the last byte is a NUL. */
@@ -172,21 +177,30 @@ void cp_store_keys_ipv4(const struct cp_store *s, const uint32_t *addrs, struct 
 		cp__key_ipv4(s->seed, addrs[i], &k[i]);
 }
 
+uint64_t cp_store_sub_labels(const struct cp_store *s)
+{
+	return s->sub_labels;
+}
+
 unsigned cp_store_domain_keys(const struct cp_store *s, const char *name, size_t n,
-			      struct cp_qkey *keys, uint16_t *offs, unsigned max)
+			      uint64_t labels, struct cp_qkey *keys, uint16_t *offs, unsigned max)
 {
 	uint64_t sub = cp__tweak(CP_T_DOMAIN, 1);
-	unsigned k = 0;
+	unsigned k = 0, left;
 
 	if (max == 0 || n == 0)
 		return 0;
 	cp__key_bytes(s->seed, cp__tweak(CP_T_DOMAIN, 0), name, n, &keys[k]);
 	offs[k++] = 0;
+	left = labels == ~0ull ? 0 : cp__labels(name, n);
 	for (size_t i = 0; i < n && k < max; i++) {
 		if (i != 0 && name[i - 1] != '.')
 			continue;
-		cp__key_bytes(s->seed, sub, name + i, n - i, &keys[k]);
-		offs[k++] = (uint16_t)i;
+		/* left: the labels of the suffix at i (0: not counted, probe all). */
+		if (left == 0 || (labels & cp__label_bit(left--)) != 0) {
+			cp__key_bytes(s->seed, sub, name + i, n - i, &keys[k]);
+			offs[k++] = (uint16_t)i;
+		}
 	}
 	return k;
 }
@@ -238,7 +252,7 @@ static unsigned match_domain(const struct cp_store *s, const struct cp_ind *ind,
 	uint32_t refs[130];
 	unsigned k, nm = 0;
 
-	k = cp_store_domain_keys(s, (const char *)ind->v, ind->len, keys, offs, 130);
+	k = cp_store_domain_keys(s, (const char *)ind->v, ind->len, s->sub_labels, keys, offs, 130);
 	cp_store_lookup_bulk(s, CP_T_DOMAIN, keys, refs, k);
 	for (unsigned i = 0; i < k && nm < max; i++)
 		if (refs[i] != 0)

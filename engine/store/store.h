@@ -78,10 +78,15 @@ void cp_store_keys_ipv4(const struct cp_store *s, const uint32_t *addrs, struct 
 			unsigned n);
 
 /* Prepares the probes for a domain name: the exact name, then every suffix on
- * a label boundary as a subdomain indicator. offs[i] is where probe i's name
- * starts in name. Returns the number of probes written (at most max). */
+ * a label boundary as a subdomain indicator, of those label counts whose
+ * bit is set in labels (bit k: k labels, 63: 63 or more; ~0: all).
+ * offs[i] is where probe i's name starts in name. Returns the number of
+ * probes written (at most max). */
 unsigned cp_store_domain_keys(const struct cp_store *s, const char *name, size_t n,
-			      struct cp_qkey *keys, uint16_t *offs, unsigned max);
+			      uint64_t labels, struct cp_qkey *keys, uint16_t *offs, unsigned max);
+/* The label counts of the store's subdomain indicators, for labels above
+ * (~0 for a snapshot that does not say). */
+uint64_t cp_store_sub_labels(const struct cp_store *s);
 
 /* Looks up n (<= CP_STORE_BULK_MAX) probes in the table of type t, prefetching
  * across the whole burst. refs[i] gets the ref, or 0. Returns the hits. */

@@ -129,6 +129,7 @@ struct cp_store {
 	uint64_t shared_bytes;
 	uint64_t cidr_count[2];   /* [0] ipv4, [1] ipv6 */
 	int64_t first_expiry;     /* earliest valid_until of any context; 0: none */
+	uint64_t sub_labels;      /* CP_SEC_DOM_LABELS, or every bit */
 	void *pdb[4];             /* hs_database_t per pattern target (CP_PT__COUNT <= 4) */
 	const struct cp_pat_ref *pref[4];
 	uint32_t npat[4];
@@ -222,6 +223,22 @@ int cp__xtab_init(struct cp_xtab *t, unsigned kind, const void *slots, uint64_t 
 
 uint32_t cp__lpm_lookup(const struct cp_lpm *l, const uint8_t *key);
 uint32_t cp__r4_lookup(const struct cp_range4 *r, uint32_t addr);
+
+/* The bit of CP_SEC_DOM_LABELS for a name of so many labels. */
+static inline uint64_t cp__label_bit(unsigned labels)
+{
+	return 1ull << (labels < 63 ? labels : 63);
+}
+
+static inline unsigned cp__labels(const void *name, size_t n)
+{
+	const char *s = name;
+	unsigned k = 1;
+
+	for (size_t i = 0; i < n; i++)
+		k += s[i] == '.';
+	return k;
+}
 /* n <= CP_STORE_BULK_MAX addresses. */
 void cp__r4_lookup_bulk(const struct cp_range4 *r, const uint32_t *addrs, uint32_t *refs,
 			unsigned n);

@@ -273,7 +273,9 @@ Test(inspect, live_adds_tombstones_and_expiry)
 	w.now = 1000;
 	live(&d[0], CP_T_IPV4, "192.0.2.99", CP_DELTA_ADD, CP_ACT_DROP, 0);
 	live(&d[1], CP_T_IPV4, "198.51.100.7", CP_DELTA_REMOVE, 0, 0);
-	live(&d[2], CP_T_DOMAIN, "*.live.example", CP_DELTA_ADD, CP_ACT_ALERT, 0);
+	/* 3 labels: no subdomain indicator of the store has as many, so
+	 * only the live change makes that suffix worth probing. */
+	live(&d[2], CP_T_DOMAIN, "*.deep.live.example", CP_DELTA_ADD, CP_ACT_ALERT, 0);
 	live(&d[3], CP_T_IPV4, "10.9.0.0/16", CP_DELTA_ADD, CP_ACT_DROP, 0);
 	live(&d[4], CP_T_IPV4, "192.0.2.98", CP_DELTA_ADD, CP_ACT_DROP, 1000);  /* expired */
 	live(&d[5], CP_T_DOMAIN, "exact.example", CP_DELTA_REMOVE, 0, 2000);
@@ -291,7 +293,7 @@ Test(inspect, live_adds_tombstones_and_expiry)
 	cr_expect_eq(udp_between(&w, 0x0a090505, 0x0a000001, al, &na), CP_ACT_DROP, "live prefix");
 	cr_expect_eq(udp_between(&w, 0x0a0a0505, 0x0a000001, al, &na), CP_ACT_NONE);
 	cr_expect_eq(udp_between(&w, 0x0a000001, 0xc0000262, al, &na), CP_ACT_NONE, "expired add");
-	dns_frame(&f, "a.b.live.example");
+	dns_frame(&f, "a.b.deep.live.example");
 	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_ALERT, "live subdomains");
 	dns_frame(&f, "exact.example");
 	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE, "tombstone on a name");

@@ -250,6 +250,7 @@ Test(store, label_boundaries)
 
 	t_add(c, CP_T_DOMAIN, "*.evil.com", meta);
 	t_add(c, CP_T_DOMAIN, "exact.org", meta);
+	t_add(c, CP_T_DOMAIN, "*.deep.zone.net", meta);
 	t_open(c, &ts, NULL);
 	static const struct {
 		const char *name;
@@ -258,11 +259,34 @@ Test(store, label_boundaries)
 		{ "evil.com", 1 }, { "a.evil.com", 1 }, { "a.b.evil.com", 1 },
 		{ "notevil.com", 0 }, { "evil.com.au", 0 }, { "xevil.com", 0 },
 		{ "exact.org", 1 }, { "a.exact.org", 0 }, { "org", 0 },
+		{ "deep.zone.net", 1 }, { "x.y.deep.zone.net", 1 }, { "zone.net", 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cp_norm(CP_T_DOMAIN, cases[i].name, strlen(cases[i].name), &q, &why);
 		cr_expect_eq(cp_store_match(ts.store, &q, m, 8), cases[i].hits, "%s", cases[i].name);
 	}
+	/* Only suffixes of the subdomain indicators' label counts (2, 3) are
+	 * probed: a.b.evil.com gets its exact name, b.evil.com and evil.com;
+	 * never itself as a suffix (4 labels) or com (1). */
+	struct cp_qkey k[8];
+	uint16_t off[8];
+	uint64_t lab = cp_store_sub_labels(ts.store);
+	cr_expect_eq(lab, (1ull << 2) | (1ull << 3));
+	cr_expect_eq(cp_store_domain_keys(ts.store, "a.b.evil.com", 12, lab, k, off, 8), 3);
+	cr_expect(off[1] == 2 && off[2] == 4, "suffixes at %u and %u", off[1], off[2]);
+	cr_expect_eq(cp_store_domain_keys(ts.store, "a.b.evil.com", 12, ~0ull, k, off, 8), 5,
+		     "every suffix when asked");
+	t_close(&ts);
+	cp_compiler_free(c);
+	/* No subdomain indicator at all: a name is one probe. */
+	c = cp_compiler_new(7);
+	meta = t_meta(c, CP_ACT_DROP, "f");
+	t_add(c, CP_T_DOMAIN, "exact.org", meta);
+	t_open(c, &ts, NULL);
+	cr_expect_eq(cp_store_sub_labels(ts.store), 0);
+	cr_expect_eq(cp_store_domain_keys(ts.store, "a.exact.org", 11, 0, k, off, 8), 1);
+	cp_norm(CP_T_DOMAIN, "exact.org", 9, &q, &why);
+	cr_expect_eq(cp_store_match(ts.store, &q, m, 8), 1);
 	t_close(&ts);
 	cp_compiler_free(c);
 }
