@@ -73,7 +73,8 @@ static void usage(void)
 		"       chokepoint-bench gen     --count N [--seed S] [--mix M] [--format F] [--distinct N] > feed\n"
 		"       chokepoint-bench pipeline [--count N] [--packets N] [--mix 64|imix|dns|tls]\n"
 		"                                 [--patterns N] [--json] [--dir D]\n"
-		"       chokepoint-bench reload  [--count N[,N...]] [--reloads K] [--json] [--dir D]\n"
+		"       chokepoint-bench reload  [--count N[,N...]] [--reloads K] [--patterns N] [--json]\n"
+		"                                [--dir D]\n"
 		"       chokepoint-bench patterns [--max N] [--scan-mb M] [--size B] [--packets N]\n"
 		"                                 [--no-pipeline] [--json] [--dir D]\n"
 		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n");

@@ -127,15 +127,17 @@ struct rl_opts {
 	struct bench_out out;
 	uint64_t counts[8];
 	unsigned ncounts, reloads;
+	uint64_t npat;           /* --patterns: payload patterns in each set */
 	const char *dir;
 };
 
 static int one_size(struct rl_opts *o, uint64_t n, struct sampler *sm)
 {
-	char path[512], err[512], fig[96];
+	char path[512], err[512], fig[96], name[48];
 	struct cp_snap *snap;
 
-	struct cp_store *s = bench_store(7, n, 0, CP_FILTER_AUTO, o->dir, &snap, path, sizeof(path));
+	struct cp_store *s = bench_store(7, n, o->npat, CP_FILTER_AUTO, o->dir, &snap, path,
+					 sizeof(path));
 	if (s == NULL)
 		return -1;
 	cp_store_close(s);
@@ -190,22 +192,27 @@ static int one_size(struct rl_opts *o, uint64_t n, struct sampler *sm)
 	app.live.n = 0;
 	uint64_t gone = lost() - lost0;
 	unlink(path);
-	snprintf(fig, sizeof(fig), "reload.%lluM.time_to_active", (unsigned long long)(n / 1000000));
+	if (o->npat != 0)
+		snprintf(name, sizeof(name), "%lluM_%llupat", (unsigned long long)(n / 1000000),
+			 (unsigned long long)o->npat);
+	else
+		snprintf(name, sizeof(name), "%lluM", (unsigned long long)(n / 1000000));
+	snprintf(fig, sizeof(fig), "reload.%s.time_to_active", name);
 	bench_figure(&o->out, fig, sum / o->reloads * 1e3, "ms", "read(2) of the snapshot",
 		     rd * 1e3, 1);
-	snprintf(fig, sizeof(fig), "reload.%lluM.time_to_active_best", (unsigned long long)(n / 1000000));
+	snprintf(fig, sizeof(fig), "reload.%s.time_to_active_best", name);
 	bench_figure(&o->out, fig, best * 1e3, "ms", "read(2) of the snapshot", rd * 1e3, 1);
-	snprintf(fig, sizeof(fig), "reload.%lluM.open_and_check", (unsigned long long)(n / 1000000));
+	snprintf(fig, sizeof(fig), "reload.%s.open_and_check", name);
 	bench_figure(&o->out, fig, open_ms / o->reloads, "ms", "read(2) of the snapshot", rd * 1e3, 1);
-	snprintf(fig, sizeof(fig), "reload.%lluM.publish_to_freed", (unsigned long long)(n / 1000000));
+	snprintf(fig, sizeof(fig), "reload.%s.publish_to_freed", name);
 	bench_figure(&o->out, fig, swap_ms / o->reloads, "ms", "target", 1.0, 1);
-	snprintf(fig, sizeof(fig), "reload.%lluM.peak_rss", (unsigned long long)(n / 1000000));
+	snprintf(fig, sizeof(fig), "reload.%s.peak_rss", name);
 	bench_figure(&o->out, fig, peak_ratio, "x steady", "target", 1.25, 1);
-	snprintf(fig, sizeof(fig), "reload.%lluM.lost_packets", (unsigned long long)(n / 1000000));
+	snprintf(fig, sizeof(fig), "reload.%s.lost_packets", name);
 	bench_figure(&o->out, fig, (double)gone, "packets", "target", 0, 1);
-	snprintf(fig, sizeof(fig), "reload.%lluM.rate_during", (unsigned long long)(n / 1000000));
+	snprintf(fig, sizeof(fig), "reload.%s.rate_during", name);
 	bench_figure(&o->out, fig, during, "Mpps", "rate without reloads", idle, 0);
-	snprintf(fig, sizeof(fig), "reload.%lluM.live_ops", (unsigned long long)(n / 1000000));
+	snprintf(fig, sizeof(fig), "reload.%s.live_ops", name);
 	bench_figure(&o->out, fig, ops, "ops/s", "reloads/s of this set", o->reloads / sum, 0);
 	return 0;
 }
@@ -215,14 +222,14 @@ static int parse(int argc, char **argv, struct rl_opts *o)
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' }, { "reloads", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },        { "dir", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
+		{ "patterns", required_argument, NULL, 'P' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	*o = (struct rl_opts){ .counts = { 1000000, 10000000 }, .ncounts = 2, .reloads = 5,
 			       .dir = "/tmp" };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:r:jd:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:r:jd:P:", opts, NULL)) != -1) {
 		if (c == 'n') {
 			o->ncounts = 0;
 			for (char *p = optarg; *p && o->ncounts < 8; p += *p == ',')
@@ -233,6 +240,8 @@ static int parse(int argc, char **argv, struct rl_opts *o)
 			o->out.json = 1;
 		} else if (c == 'd') {
 			o->dir = optarg;
+		} else if (c == 'P') {
+			o->npat = strtoull(optarg, NULL, 10);
 		} else {
 			return -1;
 		}

@@ -131,9 +131,10 @@ static inline const struct cp_gen *cp_gen_current(const struct cp_app *app)
 }
 
 /* intel.c: opens a snapshot as generation id, with pattern scratch for
- * nworkers workers; NULL with a reason in err. */
-struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers, char *err,
-			   size_t errlen);
+ * nworkers workers, sharing the pattern databases prev's store holds
+ * unchanged (prev may be NULL); NULL with a reason in err. */
+struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers,
+			   const struct cp_store *prev, char *err, size_t errlen);
 void cp_gen_free(struct cp_gen *g);
 /* Sets up RCU for the workers and loads the first generation. */
 int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen);

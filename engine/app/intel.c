@@ -47,8 +47,8 @@ static int gen_scratch(struct cp_gen *g, unsigned nworkers)
 	return cp_store_scratch_new(g->store, nworkers, g->scratch);
 }
 
-struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers, char *err,
-			   size_t errlen)
+struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers,
+			   const struct cp_store *prev, char *err, size_t errlen)
 {
 	struct cp_gen *g = calloc(1, sizeof(*g));
 
@@ -63,7 +63,7 @@ struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers, cha
 		free(g);
 		return NULL;
 	}
-	g->store = cp_store_open(g->snap);
+	g->store = cp_store_open_reuse(g->snap, prev);
 	if (g->store == NULL) {
 		snprintf(err, errlen, errno == EPROTO ? "%s: a pattern database Hyperscan refuses "
 							"(made for another CPU?)"
@@ -110,7 +110,7 @@ int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen
 	}
 	for (unsigned i = 0; i < app->nworkers; i++)
 		rte_rcu_qsbr_thread_register(app->qs, i);
-	struct cp_gen *g = cp_gen_open(path, 1, app->nworkers, err, errlen);
+	struct cp_gen *g = cp_gen_open(path, 1, app->nworkers, NULL, err, errlen);
 	if (g == NULL)
 		return -EINVAL;
 	cp_snap_prefault(g->snap);
@@ -299,7 +299,7 @@ int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errl
 		path = old->path;
 	if ((rc = fits(app, path, err, errlen)) != 0)
 		return rc;
-	struct cp_gen *g = cp_gen_open(path, old->id + 1, app->nworkers, err, errlen);
+	struct cp_gen *g = cp_gen_open(path, old->id + 1, app->nworkers, old->store, err, errlen);
 	if (g == NULL)
 		return -EINVAL;
 	g->load_ms = now_ms() - t0;

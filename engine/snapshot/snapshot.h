@@ -64,6 +64,9 @@ void cp_snap_prefault(const struct cp_snap *snap);
 /* A section's data, or NULL when absent. Out-parameters may be NULL. */
 const void *cp_snap_section(const struct cp_snap *snap, uint32_t id, uint64_t *size,
 			    uint64_t *count, uint64_t *p0, uint64_t *p1);
+/* A section's XXH3-64, as checked when the file was opened (0: absent):
+ * equal sums and sizes mean equal contents. */
+uint64_t cp_snap_section_sum(const struct cp_snap *snap, uint32_t id);
 uint64_t cp_snap_seed(const struct cp_snap *snap);
 uint64_t cp_snap_created(const struct cp_snap *snap);
 uint64_t cp_snap_file_size(const struct cp_snap *snap);

@@ -268,6 +268,14 @@ const void *cp_snap_section(const struct cp_snap *snap, uint32_t id, uint64_t *s
 	return NULL;
 }
 
+uint64_t cp_snap_section_sum(const struct cp_snap *snap, uint32_t id)
+{
+	for (uint32_t i = 0; i < snap->hdr->nsect; i++)
+		if (snap->hdr->sect[i].id == id)
+			return snap->hdr->sect[i].cksum;
+	return 0;
+}
+
 uint64_t cp_snap_seed(const struct cp_snap *snap)
 {
 	return snap->hdr->seed;

@@ -73,8 +73,10 @@ static int open_shared(struct cp_store *s, const struct cp_snap *snap)
 }
 
 /* Pattern databases: restored as compiled (hs_deserialize_database checks
- * them), never recompiled. */
-static int open_patterns(struct cp_store *s, const struct cp_snap *snap)
+ * them), never recompiled; or taken from prev when its section was the
+ * same. */
+static int open_patterns(struct cp_store *s, const struct cp_snap *snap,
+			 const struct cp_store *prev)
 {
 	for (unsigned t = 0; t < CP_PT__COUNT; t++) {
 		uint64_t dsize, n, rsize, rn;
@@ -88,20 +90,37 @@ static int open_patterns(struct cp_store *s, const struct cp_snap *snap)
 		for (uint64_t i = 0; i < rn; i++)
 			if (r[i].meta >= s->nmeta || r[i].text >= s->strs_size)
 				return -EBADMSG;
-		hs_database_t *d = NULL;
-		if (hs_deserialize_database(db, dsize, &d) != HS_SUCCESS)
-			return -EPROTO;  /* corrupt, or made for another CPU platform */
-		s->pdb[t] = d;
 		s->pref[t] = r;
 		s->npat[t] = (uint32_t)n;
+		uint64_t sum = cp_snap_section_sum(snap, CP_SEC_PAT_DB + t);
+		struct cp_pdb *p = prev != NULL ? prev->pdb[t] : NULL;
+		if (p != NULL && p->sum == sum && p->size == dsize) {
+			__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+			s->pdb[t] = p;
+			continue;
+		}
+		hs_database_t *d = NULL;
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return -ENOMEM;
+		if (hs_deserialize_database(db, dsize, &d) != HS_SUCCESS) {
+			free(p);
+			return -EPROTO;  /* corrupt, or made for another CPU platform */
+		}
+		*p = (struct cp_pdb){ .db = d, .sum = sum, .size = dsize, .refs = 1 };
+		s->pdb[t] = p;
 	}
 	return 0;
 }
 
 static void close_patterns(struct cp_store *s)
 {
-	for (unsigned t = 0; t < CP_PT__COUNT; t++)
-		hs_free_database(s->pdb[t]);
+	for (unsigned t = 0; t < CP_PT__COUNT; t++) {
+		struct cp_pdb *p = s->pdb[t];
+		if (p != NULL && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+			hs_free_database(p->db);
+			free(p);
+		}
+	}
 }
 
 const void *cp_store_patterns(const struct cp_store *s, unsigned t, uint32_t *n,
@@ -114,7 +133,7 @@ const void *cp_store_patterns(const struct cp_store *s, unsigned t, uint32_t *n,
 	*n = s->npat[t];
 	if (refs != NULL)
 		*refs = s->pref[t];
-	return s->pdb[t];
+	return s->pdb[t]->db;
 }
 
 int cp_store_scratch_new(const struct cp_store *s, unsigned copies, hs_scratch_t **out)
@@ -122,11 +141,16 @@ int cp_store_scratch_new(const struct cp_store *s, unsigned copies, hs_scratch_t
 	const hs_database_t *db[CP_PT__COUNT];
 
 	for (unsigned t = 0; t < CP_PT__COUNT; t++)
-		db[t] = s->pdb[t];
+		db[t] = s->pdb[t] != NULL ? s->pdb[t]->db : NULL;
 	return cp_pattern_scratch_new(db, CP_PT__COUNT, copies, out);
 }
 
 struct cp_store *cp_store_open(const struct cp_snap *snap)
+{
+	return cp_store_open_reuse(snap, NULL);
+}
+
+struct cp_store *cp_store_open_reuse(const struct cp_snap *snap, const struct cp_store *prev)
 {
 	struct cp_store *s = calloc(1, sizeof(*s));
 	int rc;
@@ -140,7 +164,7 @@ struct cp_store *cp_store_open(const struct cp_snap *snap)
 	if (rc == 0)
 		rc = open_cidrs(s, snap);
 	if (rc == 0)
-		rc = open_patterns(s, snap);
+		rc = open_patterns(s, snap, prev);
 	if (rc != 0) {
 		close_patterns(s);
 		free(s);

@@ -67,6 +67,10 @@ static inline enum cp_action cp_ref_action(uint32_t ref)
  * table's geometry. The snapshot must outlive the store.
  * Returns NULL with errno set (EBADMSG: inconsistent sections). */
 struct cp_store *cp_store_open(const struct cp_snap *snap);
+/* The same, taking the pattern databases of prev (may be NULL) that the
+ * new snapshot holds unchanged instead of restoring them again; each
+ * store may be closed in any order. */
+struct cp_store *cp_store_open_reuse(const struct cp_snap *snap, const struct cp_store *prev);
 void cp_store_close(struct cp_store *s);
 
 /* Prepares the exact-table probe for a canonical ipv4/32, ipv6/128, url or

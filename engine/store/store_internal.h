@@ -115,6 +115,16 @@ struct cp_r4_img {
 	uint64_t n;
 };
 
+/* A restored pattern database, shared by the stores of consecutive
+ * snapshots whose section holds the same bytes: a reload that leaves the
+ * patterns alone neither restores them again (~90 ms for 25 MB) nor holds
+ * two copies. Counted on the control plane. */
+struct cp_pdb {
+	void *db;                 /* hs_database_t */
+	uint64_t sum, size;       /* the section's XXH3-64 and size */
+	unsigned refs;
+};
+
 struct cp_store {
 	uint64_t seed;
 	struct cp_xtab x[CP_T__COUNT];
@@ -130,7 +140,7 @@ struct cp_store {
 	uint64_t cidr_count[2];   /* [0] ipv4, [1] ipv6 */
 	int64_t first_expiry;     /* earliest valid_until of any context; 0: none */
 	uint64_t sub_labels;      /* CP_SEC_DOM_LABELS, or every bit */
-	void *pdb[4];             /* hs_database_t per pattern target (CP_PT__COUNT <= 4) */
+	struct cp_pdb *pdb[4];    /* per pattern target (CP_PT__COUNT <= 4) */
 	const struct cp_pat_ref *pref[4];
 	uint32_t npat[4];
 };

@@ -347,3 +347,51 @@ Test(pattern, compile_cache)
 	for (unsigned up = 0; up < 3 && rmdir(dir) == 0; up++)
 		*strrchr(dir, '/') = '\0';  /* DIR/sub/dir, then DIR/sub, then DIR */
 }
+
+/* A store opened over the previous one shares the pattern databases its
+ * snapshot holds unchanged (no second restore, no second copy), and each
+ * store may be closed first; changed patterns get their own. */
+Test(pattern, reload_shares_unchanged_databases)
+{
+	static const char *const set1[] = { "evil", "/beacon-[0-9]+/i" };
+	static const char *const set2[] = { "other" };
+	struct cp_pattern_opts o = { 0 };
+	char p1[128], p2[128], p3[128], err[512];
+	struct cp_compile_stats st;
+
+	pfile = "p.txt";
+	t_tmpname(p1, sizeof(p1), "r1");
+	t_tmpname(p2, sizeof(p2), "r2");
+	t_tmpname(p3, sizeof(p3), "r3");
+	struct cp_compiler *c = with(&o, set1, 2);
+	struct cp_ind ind;
+	const char *why;
+	cp_norm(CP_T_IPV4, "192.0.2.1", 9, &ind, &why);
+	cp_compiler_add(c, &ind, 0);  /* p2 differs from p1 in its values only */
+	cr_assert_eq(write_it(with(&o, set1, 2), p1, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(write_it(c, p2, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(write_it(with(&o, set2, 1), p3, &st, err, sizeof(err)), 0, "%s", err);
+	struct cp_snap *s1 = cp_snap_open(p1, 0, err, sizeof(err)),
+		       *s2 = cp_snap_open(p2, 0, err, sizeof(err)),
+		       *s3 = cp_snap_open(p3, 0, err, sizeof(err));
+	cr_assert(s1 && s2 && s3, "%s", err);
+	struct cp_store *a = cp_store_open(s1);
+	struct cp_store *b = cp_store_open_reuse(s2, a);
+	struct cp_store *d = cp_store_open_reuse(s3, b);
+	uint32_t n;
+	cr_assert(a && b && d);
+	const void *da = cp_store_patterns(a, CP_PT_PAYLOAD, &n, NULL);
+	cr_expect_eq(cp_store_patterns(b, CP_PT_PAYLOAD, &n, NULL), da, "unchanged: shared");
+	cr_expect_neq(cp_store_patterns(d, CP_PT_PAYLOAD, &n, NULL), da, "changed: its own");
+	cr_expect_eq(cp_store_count(b, CP_T_IPV4), 1, "the values are the new set's");
+	cp_store_close(a);  /* the older first, as a reload frees it */
+	cp_snap_close(s1);
+	struct hits h = scan((hs_database_t *)cp_store_patterns(b, CP_PT_PAYLOAD, &n, NULL),
+			     "evil BEACON-7", 13);
+	cr_expect(has(&h, 0) && has(&h, 1), "the shared database outlives its first store");
+	cp_store_close(b);
+	cp_store_close(d);
+	cp_snap_close(s2);
+	cp_snap_close(s3);
+	unlink(p1), unlink(p2), unlink(p3);
+}
