@@ -62,6 +62,7 @@ struct cp_pattern_opts {
 	double time_limit_s;     /* 0: none (compiled in this process) */
 	uint64_t max_bytes;      /* of one target's database; 0: none */
 	const char *cache_dir;   /* NULL: no cache; created when missing */
+	int generic;             /* build for any x86-64 (cp_pattern_generic), not this CPU */
 };
 /* 1 M literals take 87 s here: ten times that is a set gone wrong. */
 #define CP_PATTERN_TIME_LIMIT 900.0

@@ -180,7 +180,10 @@ static void key_of(const struct cp_pattern_v *v, unsigned n, char hex[33])
 	hs_platform_info_t plat = { 0 };
 	const char *ver = hs_version();
 
-	hs_populate_platform(&plat);
+	if (v->platform != NULL)
+		plat = *v->platform;
+	else
+		hs_populate_platform(&plat);
 	XXH3_128bits_reset(h);
 	XXH3_128bits_update(h, "chokepoint-hs-1", 15);
 	XXH3_128bits_update(h, ver, strlen(ver));
@@ -256,12 +259,15 @@ static void cache_put(const char *dir, const char *path, const char *ser, size_t
 		unlink(tmp);
 }
 
-int cp__hs_build(const struct cp_pattern_opts *o, const struct cp_pattern_v *v, unsigned n,
+int cp__hs_build(const struct cp_pattern_opts *o, const struct cp_pattern_v *vin, unsigned n,
 		 char **ser, size_t *sn, int *cached, unsigned *bad, char *why, size_t whylen)
 {
+	struct cp_pattern_v vv = *vin;
+	const struct cp_pattern_v *v = &vv;
 	char hex[33], path[4096];
 	int rc;
 
+	vv.platform = o->generic ? &cp_pattern_generic : NULL;
 	*ser = NULL;
 	*cached = 0;
 	*bad = n;

@@ -21,7 +21,8 @@ static void usage(FILE *f)
 		"usage: chokepoint-intel compile -o OUT.cpsnap [--max-errors N] [--seed N]\n"
 		"                                [--filter auto|yes|no] [--threads N] [--quiet]\n"
 		"                                [--pattern-time-limit S] [--pattern-max-mb MB]\n"
-		"                                [--pattern-cache DIR | --no-pattern-cache] FEED...\n"
+		"                                [--pattern-cache DIR | --no-pattern-cache]\n"
+		"                                [--pattern-platform host|generic] FEED...\n"
 		"       chokepoint-intel lookup SNAP TYPE VALUE\n"
 		"       chokepoint-intel info SNAP\n"
 		"\n"
@@ -53,6 +54,9 @@ static void usage(FILE *f)
 		"--pattern-cache: compiled databases by a hash of the pattern set, so an\n"
 		"  unchanged set is not compiled again (default $XDG_CACHE_HOME/chokepoint\n"
 		"  or ~/.cache/chokepoint).\n"
+		"--pattern-platform: host (default) builds pattern databases for this CPU;\n"
+		"  generic for any x86-64, for snapshots built on one machine and loaded\n"
+		"  on others (a database needing features the CPU lacks is refused).\n"
 		"lookup prints the matches as JSON and exits 0, or prints nothing and exits 1.\n");
 }
 
@@ -85,6 +89,7 @@ static int cmd_compile(int argc, char **argv)
 		{ "pattern-max-mb", required_argument, NULL, 'M' },
 		{ "pattern-cache", required_argument, NULL, 'C' },
 		{ "no-pattern-cache", no_argument, NULL, 'N' },
+		{ "pattern-platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,6 +145,14 @@ static int cmd_compile(int argc, char **argv)
 			break;
 		case 'N':
 			o.patterns.cache_dir = NULL;
+			break;
+		case 'P':
+			if (strcmp(optarg, "host") != 0 && strcmp(optarg, "generic") != 0) {
+				fprintf(stderr, "--pattern-platform: expected host or generic, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			o.patterns.generic = strcmp(optarg, "generic") == 0;
 			break;
 		case 'q':
 			o.quiet = 1;

@@ -166,6 +166,8 @@ static char *escape(const char *e, size_t len)
 	return r;
 }
 
+const hs_platform_info_t cp_pattern_generic = { .tune = HS_TUNE_FAMILY_GENERIC };
+
 static uint64_t compiles;
 
 uint64_t cp_pattern_compile_count(void)
@@ -200,9 +202,9 @@ int cp_pattern_compile_v(const struct cp_pattern_v *v, unsigned n, hs_database_t
 		else if ((expr[i] = owned[i] = escape(v->expr[i], v->len[i])) == NULL)
 			goto out;
 	}
-	e = all_lit ? hs_compile_lit_multi(expr, fl, ids, v->len, n, HS_MODE_BLOCK, NULL, db,
+	e = all_lit ? hs_compile_lit_multi(expr, fl, ids, v->len, n, HS_MODE_BLOCK, v->platform, db,
 					   &ce)
-		    : hs_compile_multi(expr, fl, ids, n, HS_MODE_BLOCK, NULL, db, &ce);
+		    : hs_compile_multi(expr, fl, ids, n, HS_MODE_BLOCK, v->platform, db, &ce);
 	if (e == HS_SUCCESS) {
 		rc = 0;
 	} else if (ce != NULL) {

@@ -64,7 +64,12 @@ struct cp_pattern_v {
 	const size_t *len;
 	const unsigned *flags;
 	const uint8_t *literal;
+	const hs_platform_info_t *platform;  /* the CPU to build for; NULL: this one */
 };
+/* Any x86-64: no AVX2 or AVX-512 in the database, so a snapshot built on one
+ * machine loads on another (hs_deserialize_database refuses a database
+ * that needs features the CPU lacks). */
+extern const hs_platform_info_t cp_pattern_generic;
 int cp_pattern_compile_v(const struct cp_pattern_v *v, unsigned n, hs_database_t **db,
 			 unsigned *bad, char *err, size_t errlen);
 /* Scratch for scanning any of ndb databases (NULL entries skipped): one

@@ -395,3 +395,41 @@ Test(pattern, reload_shares_unchanged_databases)
 	cp_snap_close(s3);
 	unlink(p1), unlink(p2), unlink(p3);
 }
+
+/* --pattern-platform generic: a database with no CPU features, which any
+ * x86-64 restores, matching as the host's; it is cached apart. */
+Test(pattern, generic_platform)
+{
+	static const char *const set[] = { "evil", "/beacon-[0-9]+/i" };
+	char dir[128], path[128], err[512], *info = NULL;
+	struct cp_compile_stats st;
+	uint64_t size;
+
+	pfile = "p.txt";
+	t_tmpname(dir, sizeof(dir), "gcache");
+	t_tmpname(path, sizeof(path), "generic");
+	struct cp_pattern_opts o = { .cache_dir = dir };
+	cr_assert_eq(write_it(with(&o, set, 2), path, &st, err, sizeof(err)), 0, "%s", err);
+	o.generic = 1;
+	cr_assert_eq(write_it(with(&o, set, 2), path, &st, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(st.pattern_compiled, 1, "the host's database is not the generic one");
+	struct cp_snap *snap = cp_snap_open(path, 0, err, sizeof(err));
+	cr_assert_not_null(snap, "%s", err);
+	const char *ser = cp_snap_section(snap, CP_SEC_PAT_DB + CP_PT_PAYLOAD, &size, NULL, NULL,
+					  NULL);
+	cr_assert_eq(hs_serialized_database_info(ser, size, &info), HS_SUCCESS);
+	cr_expect(strstr(info, "Features:  Mode") != NULL, "no CPU features: %s", info);
+	free(info);
+	struct cp_store *s = cp_store_open(snap);
+	uint32_t n;
+	struct hits h = scan((hs_database_t *)cp_store_patterns(s, CP_PT_PAYLOAD, &n, NULL),
+			     "evil BEACON-7", 13);
+	cr_expect(has(&h, 0) && has(&h, 1));
+	cp_store_close(s);
+	cp_snap_close(snap);
+	unlink(path);
+	char entry[512];
+	while (cache_files(dir, entry, sizeof(entry)) != 0)
+		unlink(entry);
+	rmdir(dir);
+}
