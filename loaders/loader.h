@@ -188,6 +188,9 @@ struct cp_pattern;
 int cp_load_pattern_check(struct cp_load_ctx *ctx, uint64_t line, const struct cp_pattern *p);
 int cp_load_emit_pattern(struct cp_load_ctx *ctx, uint64_t line, const struct cp_pattern *p,
 			 unsigned t, uint32_t mid);
+/* The feed's target= into *t (enum cp_ptarget; left as it is when absent).
+ * Returns 0, or -EINVAL with the reason printed. */
+int cp_load_target_opt(struct cp_load_ctx *ctx, unsigned *t);
 /* Reports FILE:LINE: reason[: 'value']. Returns -ECANCELED past the limit. */
 int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
 		  const char *value, size_t n);

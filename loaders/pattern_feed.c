@@ -79,6 +79,22 @@ int cp_load_pattern_check(struct cp_load_ctx *ctx, uint64_t line, const struct c
 	return rc ? rc : 1;
 }
 
+int cp_load_target_opt(struct cp_load_ctx *ctx, unsigned *t)
+{
+	const char *v = cp_feed_opt(ctx->feed, "target");
+	enum cp_ptarget pt;
+
+	if (v == NULL)
+		return 0;
+	if (cp_ptarget_parse(v, &pt) != 0) {
+		fprintf(ctx->diag->out, "%s: target must be payload, url or dns.query\n",
+			ctx->feed->path);
+		return -EINVAL;
+	}
+	*t = pt;
+	return 0;
+}
+
 int cp_load_emit_pattern(struct cp_load_ctx *ctx, uint64_t line, const struct cp_pattern *p,
 			 unsigned t, uint32_t mid)
 {
@@ -125,18 +141,17 @@ static int pline(struct cp_load_ctx *ctx, uint64_t line, const char *s, size_t n
 static int load(struct cp_load_ctx *ctx)
 {
 	struct pfeed *pf = calloc(1, sizeof(*pf));
-	const char *t = cp_feed_opt(ctx->feed, "target");
 	size_t off = cp_load_bom(ctx);
+	unsigned t = CP_PT_PAYLOAD;
 	int rc;
 
 	if (pf == NULL)
 		return -ENOMEM;
-	if (t != NULL && cp_ptarget_parse(t, &pf->target) != 0) {
-		fprintf(ctx->diag->out, "%s: target must be payload, url or dns.query\n",
-			ctx->feed->path);
+	if ((rc = cp_load_target_opt(ctx, &t)) != 0) {
 		free(pf);
-		return -EINVAL;
+		return rc;
 	}
+	pf->target = (enum cp_ptarget)t;
 	ctx->size = ctx->len - off;
 	rc = cp_load_lines(ctx, ctx->data, off, ctx->len, 1, pline, pf);
 	free(pf);

@@ -238,18 +238,16 @@ static const struct jf_handlers handlers = { .begin = on_begin, .end = on_end,
 static int load(struct cp_load_ctx *ctx)
 {
 	struct stix *s = calloc(1, sizeof(*s));
+	unsigned t = CP_PT_PAYLOAD;
 	int rc;
-
-	const char *t = cp_feed_opt(ctx->feed, "target");
 
 	if (s == NULL)
 		return -ENOMEM;
-	if (t != NULL && cp_ptarget_parse(t, &s->target) != 0) {
-		fprintf(ctx->diag->out, "%s: target must be payload, url or dns.query\n",
-			ctx->feed->path);
+	if ((rc = cp_load_target_opt(ctx, &t)) != 0) {
 		free(s);
-		return -EINVAL;
+		return rc;
 	}
+	s->target = (enum cp_ptarget)t;
 	s->ctx = ctx;
 	rc = jf_run(ctx, &handlers, s);
 	free(s);
