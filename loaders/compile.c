@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Record vectors grow to gigabytes, so they live in cp_mem mappings: grown
  * without copying (realloc copied 2x the final size, 14 % of a compile) and
@@ -72,6 +74,7 @@ struct cp_compiler *cp_compiler_new(uint64_t seed)
 		;
 	c->seed = seed;
 	c->filter = CP_FILTER_AUTO;
+	c->spill_budget = cp_compiler_spill_default();
 	c->popts = (struct cp_pattern_opts){ .time_limit_s = CP_PATTERN_TIME_LIMIT,
 					     .max_bytes = CP_PATTERN_MAX_BYTES };
 	c->now = (int64_t)time(NULL);
@@ -91,11 +94,12 @@ void cp_compiler_free(struct cp_compiler *c)
 {
 	if (c == NULL)
 		return;
-	for (unsigned t = 0; t < CP_T__COUNT; t++) {
+	for (unsigned t = 0; t < CP_T__COUNT; t++)
 		cp__vec_free(&c->x[t], sizeof(struct cp_xrec));
-		cp__xtab_img_free(&c->img[t]);
-	}
+	cp_mem_free(c->part, c->part_cap * sizeof(*c->part));
 	cp__vec_free(&c->ip6, sizeof(struct ip6rec));
+	cp__spill_free(c->spill);
+	free(c->spill_dir);
 	cp__patterns_free(c);
 	cp_lpmb_free(c->lpm[0]);
 	cp_r4_img_free(&c->r4);
@@ -224,10 +228,83 @@ static int expired(const struct cp_compiler *c, uint32_t meta)
 	return m->valid_until != 0 && m->valid_until <= c->now;
 }
 
-/* Hashes one indicator into its record vector (x, or ip6). Reads only the
- * compiler's seed, so shards on other threads may call it. */
-static int collect(const struct cp_compiler *c, struct vec *x, struct vec *ip6, uint64_t *labels,
-		   const struct cp_ind *ind, uint32_t meta)
+int cp_compiler_set_spill(struct cp_compiler *c, const char *dir, uint64_t budget)
+{
+	struct stat st;
+
+	if (dir != NULL) {
+		if (stat(dir, &st) != 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		if (access(dir, W_OK | X_OK) != 0)
+			return -errno;
+	}
+	free(c->spill_dir);
+	c->spill_dir = dir != NULL ? strdup(dir) : NULL;
+	if (dir != NULL && c->spill_dir == NULL)
+		return -ENOMEM;
+	c->spill_budget = budget;
+	return 0;
+}
+
+uint64_t cp_compiler_spill_default(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	/* Records, then as much again to sort them, then tables of ~1-1.5x
+	 * their size: a quarter of memory in records keeps the peak inside. */
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 4 : 4ull << 30;
+}
+
+static uint64_t exact_bytes(const struct vec *x)
+{
+	uint64_t n = 0;
+
+	for (unsigned t = 0; t < CP_T__COUNT; t++)
+		n += x[t].n;
+	if (x[CP_T_IPV4].n != 0) {
+		const struct cp_xrec *r = x[CP_T_IPV4].p;
+		for (size_t i = 0; i < x[CP_T_IPV4].n; i++)
+			n -= r[i].b < 32;
+	}
+	return n * sizeof(struct cp_xrec);
+}
+
+/* From now on this sink's exact records go to disk. */
+static int spill_sink(struct cp_compiler *c, struct vec *x, struct cp_spill **sp)
+{
+	uint64_t moved = exact_bytes(x);
+	int rc = cp__spill_start(c->spill_dir, c->seed, sp, x);
+
+	__atomic_sub_fetch(&c->mem_recs, moved, __ATOMIC_RELAXED);
+	return rc;
+}
+
+/* An exact record: into memory, or once the records in memory pass the
+ * budget, into this sink's spill file. Shards on other threads call this;
+ * the count in memory is shared. */
+static int keep(struct cp_compiler *c, struct vec *x, struct cp_spill **sp, enum cp_itype t,
+		const struct cp_xrec *r)
+{
+	int rc;
+
+	if (t == CP_T_IPV4 && r->b < 32)  /* CIDRs stay in memory */
+		return cp__vec_push(&x[t], r, sizeof(*r));
+	if (*sp != NULL)
+		return cp__spill_push(*sp, t, r);
+	if ((rc = cp__vec_push(&x[t], r, sizeof(*r))) != 0)
+		return rc;
+	if (__atomic_add_fetch(&c->mem_recs, sizeof(*r), __ATOMIC_RELAXED) <= c->spill_budget)
+		return 0;
+	return spill_sink(c, x, sp);
+}
+
+/* Hashes one indicator into its record vector (x, or ip6) or the spill.
+ * Reads only the compiler's settings, so shards on other threads may call
+ * it. */
+static int collect(struct cp_compiler *c, struct vec *x, struct vec *ip6, uint64_t *labels,
+		   struct cp_spill **sp, const struct cp_ind *ind, uint32_t meta)
 {
 	struct cp_xrec r;
 	struct cp_qkey k;
@@ -245,7 +322,7 @@ static int collect(const struct cp_compiler *c, struct vec *x, struct vec *ip6, 
 			*labels |= cp__label_bit(cp__labels(ind->v, ind->len));
 		r = (struct cp_xrec){ .a = k.a, .b = k.b, .ref = meta };
 	}
-	return cp__vec_push(&x[ind->type], &r, sizeof(r));
+	return keep(c, x, sp, ind->type, &r);
 }
 
 int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t meta)
@@ -256,13 +333,14 @@ int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t me
 	}
 	c->meta_uses[meta]++;
 	c->st.added++;
-	return collect(c, c->x, &c->ip6, &c->sub_labels, ind, meta);
+	return collect(c, c->x, &c->ip6, &c->sub_labels, &c->spill, ind, meta);
 }
 
 struct cp_compiler_shard {
 	struct cp_compiler *c;
 	struct vec x[CP_T__COUNT];
 	struct vec ip6;
+	struct cp_spill *spill;
 	uint64_t sub_labels;      /* as the compiler's */
 	uint64_t added, expired;
 	size_t nmeta;             /* ids it may use: those interned before it */
@@ -296,7 +374,7 @@ int cp_compiler_shard_add(struct cp_compiler_shard *sh, const struct cp_ind *ind
 	}
 	sh->uses[meta]++;
 	sh->added++;
-	return collect(sh->c, sh->x, &sh->ip6, &sh->sub_labels, ind, meta);
+	return collect(sh->c, sh->x, &sh->ip6, &sh->sub_labels, &sh->spill, ind, meta);
 }
 
 void cp_compiler_shard_free(struct cp_compiler_shard *sh)
@@ -306,6 +384,7 @@ void cp_compiler_shard_free(struct cp_compiler_shard *sh)
 	for (unsigned t = 0; t < CP_T__COUNT; t++)
 		cp__vec_free(&sh->x[t], sizeof(struct cp_xrec));
 	cp__vec_free(&sh->ip6, sizeof(struct ip6rec));
+	cp__spill_free(sh->spill);
 	free(sh->uses);
 	free(sh);
 }
@@ -315,6 +394,17 @@ int cp_compiler_shard_merge(struct cp_compiler_shard *sh)
 	struct cp_compiler *c = sh->c;
 	int rc = 0;
 
+	/* In file order: the compiler's records, then the shard's. Once
+	 * either has spilled, both do, and the shard's ranges follow ours. */
+	if (sh->spill != NULL && c->spill == NULL)
+		rc = spill_sink(c, c->x, &c->spill);
+	if (rc == 0 && c->spill != NULL && sh->spill == NULL)
+		rc = spill_sink(c, sh->x, &c->spill);
+	if (rc == 0 && sh->spill != NULL) {
+		rc = cp__spill_merge(c->spill, sh->spill);
+		if (rc == 0)
+			sh->spill = NULL;
+	}
 	for (unsigned t = 0; t < CP_T__COUNT && rc == 0; t++)
 		rc = cp__vec_append(&c->x[t], &sh->x[t], sizeof(struct cp_xrec));
 	if (rc == 0)

@@ -39,6 +39,7 @@ struct cp_compile_stats {
 	uint64_t pattern_bytes;   /* their serialised databases */
 	unsigned pattern_compiled, pattern_cached;  /* targets compiled, or from the cache */
 	double pattern_s;         /* compiling them */
+	uint64_t spilled;         /* records that went through spill files */
 };
 
 /* seed 0 draws a random seed. Returns NULL with errno set. */
@@ -71,11 +72,21 @@ struct cp_pattern_opts {
 /* Defaults: the limits above, no cache. The strings must outlive c. */
 void cp_compiler_set_patterns(struct cp_compiler *c, const struct cp_pattern_opts *o);
 
+/* Sets larger than memory: past budget bytes of exact records (16 B an
+ * indicator) in memory, the compiler spills them to unnamed files in dir
+ * (NULL: $TMPDIR or /tmp; chokepoint-intel passes the output's) and builds each table one hash range
+ * at a time. The default budget is a quarter of physical memory; 0 spills
+ * from the first record. The snapshot is the same either way. Returns 0,
+ * or -errno when dir is not a writable directory. */
+int cp_compiler_set_spill(struct cp_compiler *c, const char *dir, uint64_t budget);
+#define CP_SPILL_RANGES 64u
+uint64_t cp_compiler_spill_default(void);
+
 /* Interns metadata; *id gets its id. Returns 0, -ENOMEM, or -E2BIG past
  * 16.7 M distinct records. */
 int cp_compiler_meta(struct cp_compiler *c, const struct cp_meta_in *m, uint32_t *id);
 /* Adds one canonical indicator. Returns 0, 1 when it was dropped as expired,
- * or -ENOMEM. */
+ * -ENOMEM, or -errno of a spill file (-ENOSPC: its disk is full). */
 int cp_compiler_add(struct cp_compiler *c, const struct cp_ind *ind, uint32_t meta);
 
 /* A shard collects indicators for one loader thread without locks; merge

@@ -82,16 +82,20 @@ enum xmode {
 	X_FINAL,  /* ref is final and keys are unique */
 };
 
-/* Sorts records, merges equal keys into one set each and builds the table. */
-static int build_xtab(struct cp_compiler *c, enum cp_itype t, struct cp_xrec *r, size_t n,
-		      enum xmode mode)
+/* Sorts r[0..n) and merges equal keys into one record each, whose ref is
+ * final: the set of all their refs (and for IPv4 the covering CIDRs').
+ * *out gets the distinct records (r or the scratch), *w their number.
+ * count: add to the stats (once per record, on the pass that writes). */
+static int merge_keys(struct cp_compiler *c, struct cp_xrec *r, size_t n, enum xmode mode,
+		      int count, struct cp_xrec **out, size_t *w)
 {
 	int ipv4 = mode == X_IPV4;
 	struct cp_xrec *tmp = n ? scratch(c, n) : NULL;
 	struct cp_xrec *s = r;
-	size_t w = 0;
-	int rc = 0;
+	int rc;
 
+	*w = 0;
+	*out = r;
 	if (n != 0 && tmp == NULL)
 		return -ENOMEM;
 	if (n != 0)
@@ -100,25 +104,133 @@ static int build_xtab(struct cp_compiler *c, enum cp_itype t, struct cp_xrec *r,
 		size_t k = 0;
 		for (j = i; j < n && s[j].a == s[i].a && s[j].b == s[i].b; j++) {
 			if ((rc = ents_reserve(c, k + 1)) != 0)
-				goto out;
+				return rc;
 			c->ents[k++] = s[j].ref | (ipv4 ? 33u << 24 : 0);
 		}
 		if (ipv4 && (rc = add_covering(c, &k, s[i].b)) != 0)
-			goto out;
-		c->st.merged += j - i - 1;
+			return rc;
+		if (count)
+			c->st.merged += j - i - 1;
 		uint32_t ref = mode == X_FINAL ? s[i].ref : intern(c, k);
-		if (ref == 0) {
-			rc = -errno;
-			goto out;
-		}
-		s[w++] = (struct cp_xrec){ .a = s[i].a, .b = ipv4 ? 0 : s[i].b, .ref = ref };
+		if (ref == 0)
+			return -errno;
+		s[(*w)++] = (struct cp_xrec){ .a = s[i].a, .b = ipv4 ? 0 : s[i].b, .ref = ref };
 	}
-	c->st.unique[t] += w;
-	if (w != 0)
-		rc = cp__xtab_build(ipv4 ? CP_XT_K32 : CP_XT_K96, s, w,
-				     c->filter == CP_FILTER_AUTO ? -1 : c->filter == CP_FILTER_ALWAYS,
-				     &c->img[t]);
-out:
+	*out = s;
+	return 0;
+}
+
+/* A table is written as it is laid out: the snapshot's section is
+ * streamed, so only the slots of the range at hand are in memory (the
+ * whole table, for a set built in memory), and the filter. */
+static int table_begin(struct cp_compiler *c, struct cp_snap_writer *w, enum cp_itype t,
+		       size_t n, struct cp_xtab_placer *p)
+{
+	int rc = cp__xtab_placer_init(p, t == CP_T_IPV4 ? CP_XT_K32 : CP_XT_K96, n,
+				      c->filter == CP_FILTER_AUTO ? -1 : c->filter == CP_FILTER_ALWAYS);
+
+	if (rc == 0)
+		rc = cp_snap_writer_begin(w, CP_SEC_XTAB + t);
+	c->st.unique[t] += n;
+	return rc;
+}
+
+static int table_put(struct cp_snap_writer *w, struct cp_xtab_placer *p,
+		     const struct cp_xrec *r, size_t n)
+{
+	const void *slots;
+	size_t size;
+	int rc = cp__xtab_place(p, r, n, &slots, &size);
+
+	return rc != 0 ? rc : cp_snap_writer_append(w, slots, size);
+}
+
+static int table_end(struct cp_compiler *c, struct cp_snap_writer *w, enum cp_itype t,
+		     struct cp_xtab_placer *p)
+{
+	const void *slots;
+	size_t size;
+	int rc = cp__xtab_place_end(p, &slots, &size);
+
+	if (rc == 0)
+		rc = cp_snap_writer_append(w, slots, size);
+	if (rc == 0)
+		rc = cp_snap_writer_end(w, p->count, p->nb, p->kind);
+	if (rc == 0 && p->filter != NULL)
+		rc = cp_snap_writer_add(w, CP_SEC_XFILT + t, p->filter, p->filter_size, 0,
+					p->nblocks, 0);
+	c->st.bytes[t] += p->done * p->ss + p->filter_size;
+	return rc;
+}
+
+/* A table from records in memory. */
+static int build_xtab(struct cp_compiler *c, struct cp_snap_writer *w, enum cp_itype t,
+		      struct cp_xrec *r, size_t n, enum xmode mode)
+{
+	struct cp_xtab_placer p = { 0 };
+	struct cp_xrec *s;
+	size_t k;
+	int rc = merge_keys(c, r, n, mode, 1, &s, &k);
+
+	if (rc == 0 && k != 0 && (rc = table_begin(c, w, t, k, &p)) == 0 &&
+	    (rc = table_put(w, &p, s, k)) == 0)
+		rc = table_end(c, w, t, &p);
+	cp__xtab_placer_free(&p);
+	return rc;
+}
+
+static int cover_exact4(struct cp_compiler *c, struct cp_xrec *x, size_t n);
+
+/* One spilled hash range, merged: into c->part, then *out. */
+static int load_range(struct cp_compiler *c, enum cp_itype t, unsigned part, enum xmode mode,
+		      int count, struct cp_xrec **out, size_t *k)
+{
+	size_t n = cp__spill_count(c->spill, t, part);
+	int rc = cp__spill_read(c->spill, t, part, c->part);
+
+	if (rc == 0 && mode == X_IPV4)
+		rc = cover_exact4(c, c->part, n);
+	return rc != 0 ? rc : merge_keys(c, c->part, n, mode, count, out, k);
+}
+
+/* A table from spilled records, one hash range at a time: a first pass
+ * counts the distinct keys, which fixes the table's geometry, and interns
+ * their sets; the second gets the same refs back and lays the range out. */
+static int build_spilled(struct cp_compiler *c, struct cp_snap_writer *w, enum cp_itype t,
+			 enum xmode mode)
+{
+	struct cp_xtab_placer p = { 0 };
+	size_t most = 0, total = 0, k;
+	struct cp_xrec *s;
+	int rc;
+
+	if ((rc = cp__spill_flush(c->spill)) != 0)
+		return rc;
+	for (unsigned i = 0; i < CP_SPILL_PARTS; i++) {
+		c->st.spilled += cp__spill_count(c->spill, t, i);
+		if (cp__spill_count(c->spill, t, i) > most)
+			most = cp__spill_count(c->spill, t, i);
+	}
+	if (most > c->part_cap) {
+		void *b = cp_mem_grow(c->part, c->part_cap * sizeof(*s), most * sizeof(*s));
+		if (b == NULL)
+			return -ENOMEM;
+		c->part = b;
+		c->part_cap = most;
+	}
+	for (unsigned i = 0; i < CP_SPILL_PARTS && rc == 0; i++) {
+		rc = load_range(c, t, i, mode, 0, &s, &k);
+		total += k;
+	}
+	if (rc != 0 || total == 0)
+		return rc;
+	rc = table_begin(c, w, t, total, &p);
+	for (unsigned i = 0; i < CP_SPILL_PARTS && rc == 0; i++)
+		if ((rc = load_range(c, t, i, mode, 1, &s, &k)) == 0)
+			rc = table_put(w, &p, s, k);
+	if (rc == 0)
+		rc = table_end(c, w, t, &p);
+	cp__xtab_placer_free(&p);
 	return rc;
 }
 
@@ -183,7 +295,7 @@ static int cover_exact4(struct cp_compiler *c, struct cp_xrec *x, size_t n)
 	return 0;
 }
 
-static int build_ipv4(struct cp_compiler *c)
+static int build_ipv4(struct cp_compiler *c, struct cp_snap_writer *w)
 {
 	struct cp_xrec *r = c->x[CP_T_IPV4].p;
 	size_t n = c->x[CP_T_IPV4].n, ncidr = 0;
@@ -213,10 +325,12 @@ static int build_ipv4(struct cp_compiler *c)
 				c->r4.n * 2, c->r4.ref, c->r4.n * 4) != 0)
 			return -EINVAL;
 	}
+	if (c->spill != NULL)  /* every exact address is on disk */
+		return build_spilled(c, w, CP_T_IPV4, X_IPV4);
 	struct cp_xrec *exact = r != NULL ? r + ncidr : NULL;  /* no IPv4 at all: NULL */
 	if ((rc = cover_exact4(c, exact, n - ncidr)) != 0)
 		return rc;
-	return build_xtab(c, CP_T_IPV4, exact, n - ncidr, X_IPV4);
+	return build_xtab(c, w, CP_T_IPV4, exact, n - ncidr, X_IPV4);
 }
 
 static int cmp_v6(const void *x, const void *y)
@@ -228,7 +342,7 @@ static int cmp_v6(const void *x, const void *y)
 	return memcmp(a->v, b->v, 16);
 }
 
-static int build_ipv6(struct cp_compiler *c)
+static int build_ipv6(struct cp_compiler *c, struct cp_snap_writer *w)
 {
 	struct ip6rec *r = c->ip6.p;
 	size_t n = c->ip6.n;
@@ -266,24 +380,27 @@ static int build_ipv6(struct cp_compiler *c)
 		rc = cp__vec_push(&exact, &x, sizeof(x));
 	}
 	if (rc == 0)
-		rc = build_xtab(c, CP_T_IPV6, exact.p, exact.n, X_FINAL);
+		rc = build_xtab(c, w, CP_T_IPV6, exact.p, exact.n, X_FINAL);
 	cp__vec_free(&exact, sizeof(struct cp_xrec));
 	return rc;
 }
 
-static int build_all(struct cp_compiler *c)
+static int build_all(struct cp_compiler *c, struct cp_snap_writer *w)
 {
 	int rc;
 
 	c->setb = cp_setb_new(c->meta, c->nmeta);
 	if (c->setb == NULL)
 		return -ENOMEM;
-	if ((rc = build_ipv4(c)) != 0 || (rc = build_ipv6(c)) != 0)
+	if ((rc = build_ipv4(c, w)) != 0 || (rc = build_ipv6(c, w)) != 0)
 		return rc;
 	for (unsigned t = 0; t < CP_T__COUNT; t++) {
 		if (t == CP_T_IPV4 || t == CP_T_IPV6)
 			continue;
-		rc = build_xtab(c, (enum cp_itype)t, c->x[t].p, c->x[t].n, X_META);
+		if (c->spill != NULL)
+			rc = build_spilled(c, w, (enum cp_itype)t, X_META);
+		else
+			rc = build_xtab(c, w, (enum cp_itype)t, c->x[t].p, c->x[t].n, X_META);
 		if (rc != 0)
 			return rc;
 		/* The records are in the table now: give the memory back early. */
@@ -340,18 +457,6 @@ static int add_sections(struct cp_compiler *c, struct cp_snap_writer *w)
 	c->st.shared_bytes = c->nmeta * sizeof(*c->meta) + c->strs_n + nsets * 4;
 	c->st.nmeta = c->nmeta;
 	c->st.nsets = nsets;
-	for (unsigned t = 0; t < CP_T__COUNT; t++) {
-		const struct cp_xtab_img *im = &c->img[t];
-
-		if (im->slots == NULL)
-			continue;
-		rc |= cp_snap_writer_add(w, CP_SEC_XTAB + t, im->slots, im->slots_size, im->count,
-					 im->nbuckets, t == CP_T_IPV4 ? CP_XT_K32 : CP_XT_K96);
-		if (im->filter != NULL)
-			rc |= cp_snap_writer_add(w, CP_SEC_XFILT + t, im->filter, im->filter_size,
-						 0, im->nblocks, 0);
-		c->st.bytes[t] += im->slots_size + im->filter_size;
-	}
 	uint64_t lsize;
 	if (c->lpm[1] != NULL && cp_lpmb_leaves(c->lpm[1], &lsize) != NULL && lsize > 4) {
 		const uint32_t *tbl = cp_lpmb_table(c->lpm[1], &size, &ngroups);
@@ -376,25 +481,28 @@ int cp_compiler_write(struct cp_compiler *c, const char *path, struct cp_compile
 		      char *err, size_t errlen)
 {
 	double t0 = now_s();
-	struct cp_snap_writer *w;
-	int rc = build_all(c);
-	double tp = now_s();
+	struct cp_snap_writer *w = cp_snap_writer_new(c->seed);
+	int rc;
 
+	if (w == NULL)
+		return -ENOMEM;
+	/* Tables go to the file as they are built. */
+	if ((rc = cp_snap_writer_open(w, path, err, errlen)) != 0)
+		goto out;
+	rc = build_all(c, w);
+	double tp = now_s();
 	if (rc == 0 && (rc = cp__build_patterns(c, err, errlen)) != 0)
-		return rc;  /* err names the pattern */
+		goto out;  /* err names the pattern */
 	c->st.pattern_s = now_s() - tp;
 	cp_mem_free(c->scratch, c->scratch_size);  /* not needed while writing */
 	c->scratch = NULL;
 	c->scratch_size = 0;
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: building tables failed: %s", path, strerror(-rc));
-		return rc;
+		goto out;
 	}
 	c->st.build_s = now_s() - t0;
 	t0 = now_s();
-	w = cp_snap_writer_new(c->seed);
-	if (w == NULL)
-		return -ENOMEM;
 	rc = add_sections(c, w);
 	if (rc == 0)
 		rc = cp__add_pattern_sections(c, w);
@@ -402,9 +510,10 @@ int cp_compiler_write(struct cp_compiler *c, const char *path, struct cp_compile
 		rc = cp_snap_writer_commit(w, path, err, errlen);
 	else
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-	cp_snap_writer_free(w);
 	c->st.write_s = now_s() - t0;
 	if (st != NULL)
 		*st = c->st;
+out:
+	cp_snap_writer_free(w);
 	return rc;
 }

@@ -24,8 +24,20 @@ struct ip6rec {
 	uint8_t plen;
 };
 
+/* Spilling (compile_spill.c): exact records past the budget go to a file
+ * per loader thread, split into hash ranges by the top bits of the key. */
+#define CP_SPILL_BITS 6
+#define CP_SPILL_PARTS (1u << CP_SPILL_BITS)
+_Static_assert(CP_SPILL_PARTS == CP_SPILL_RANGES, "compile.h says otherwise");
+
+struct cp_spill;
+
 struct cp_compiler {
 	uint64_t seed;
+	char *spill_dir;            /* NULL: the output's directory */
+	uint64_t spill_budget;      /* bytes of exact records kept in memory */
+	uint64_t mem_recs;          /* bytes of them in memory now, all threads */
+	struct cp_spill *spill;
 	int64_t now;
 	enum cp_filter_mode filter;
 	char *strs;
@@ -39,7 +51,6 @@ struct cp_compiler {
 	uint64_t sub_labels;        /* CP_SEC_DOM_LABELS */
 	struct vec ip6;             /* struct ip6rec */
 	struct cp_compile_stats st;
-	struct cp_xtab_img img[CP_T__COUNT];
 	struct cp_lpmb *lpm[2];     /* [0] only while building the ranges */
 	struct cp_r4_img r4;
 	struct cp_range4 r4v;       /* a view of r4, for the covering CIDRs */
@@ -47,6 +58,8 @@ struct cp_compiler {
 	struct cp_feed_rec *feeds;
 	uint32_t *ents;             /* scratch for one set */
 	void *scratch;              /* sort scratch, cp_mem */
+	struct cp_xrec *part;       /* one spilled hash range, cp_mem */
+	size_t part_cap;
 	size_t scratch_size;
 	size_t ents_cap;
 	/* Patterns (compile_pattern.c): records, their bytes, and per target
@@ -71,6 +84,18 @@ int cp__hs_build(const struct cp_pattern_opts *o, const struct cp_pattern_v *v, 
 		 char **ser, size_t *sn, int *cached, unsigned *bad, char *why, size_t whylen);
 int cp__add_pattern_sections(struct cp_compiler *c, struct cp_snap_writer *w);
 void cp__patterns_free(struct cp_compiler *c);
+
+/* Moves x's exact records, in order, into *sp, which is created first when
+ * NULL, over a file in dir (NULL: $TMPDIR or /tmp); pushes one; merges src after dst, consuming src
+ * (both flushed); reads one hash range, in the order pushed. Each returns 0
+ * or -errno. */
+int cp__spill_start(const char *dir, uint64_t seed, struct cp_spill **sp, struct vec *x);
+int cp__spill_push(struct cp_spill *s, enum cp_itype t, const struct cp_xrec *r);
+int cp__spill_flush(struct cp_spill *s);
+int cp__spill_merge(struct cp_spill *dst, struct cp_spill *src);
+uint64_t cp__spill_count(const struct cp_spill *s, enum cp_itype t, unsigned part);
+int cp__spill_read(struct cp_spill *s, enum cp_itype t, unsigned part, struct cp_xrec *r);
+void cp__spill_free(struct cp_spill *s);
 
 int cp__vec_push(struct vec *v, const void *x, size_t esz);
 void cp__vec_free(struct vec *v, size_t esz);

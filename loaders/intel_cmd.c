@@ -68,6 +68,10 @@ static void print_summary(const struct cp_compile_opts *o, const struct cp_compi
 		fprintf(stderr, "  pattern databases: %llu bytes in %.2f s (%u compiled, %u from the cache)\n",
 			(unsigned long long)st->pattern_bytes, st->pattern_s, st->pattern_compiled,
 			st->pattern_cached);
+	if (st->spilled != 0)
+		fprintf(stderr, "  spilled to disk: %llu records (%.1f GB), tables built in %u hash ranges\n",
+			(unsigned long long)st->spilled, (double)st->spilled * 16 / 1e9,
+			CP_SPILL_RANGES);
 	fprintf(stderr, "  merged duplicates: %llu, expired (not compiled): %llu\n",
 		(unsigned long long)st->merged, (unsigned long long)st->expired);
 	fprintf(stderr, "  errors: %llu\n", (unsigned long long)d->errors);
@@ -81,6 +85,26 @@ static void print_summary(const struct cp_compile_opts *o, const struct cp_compi
 	for (unsigned i = 0; i < d->skip.n; i++)
 		fprintf(stderr, "    %8llu  %s\n", (unsigned long long)d->skip.count[i],
 			d->skip.reason[i]);
+}
+
+/* Spill files go beside the output by default: the disk that takes the
+ * snapshot has room for its records, where /tmp may be memory. */
+static int set_spill(struct cp_compiler *c, const struct cp_compile_opts *o)
+{
+	char dir[4096];
+	const char *slash = strrchr(o->out, '/');
+	uint64_t budget = o->spill_set ? o->spill_budget : cp_compiler_spill_default();
+	int rc;
+
+	if (o->spill_dir != NULL)
+		snprintf(dir, sizeof(dir), "%s", o->spill_dir);
+	else if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == o->out ? 1 : (int)(slash - o->out), o->out);
+	if ((rc = cp_compiler_set_spill(c, dir, budget)) != 0)
+		fprintf(stderr, "%s: cannot spill records there: %s\n", dir, strerror(-rc));
+	return rc;
 }
 
 int cp_intel_compile(const struct cp_compile_opts *o)
@@ -98,6 +122,10 @@ int cp_intel_compile(const struct cp_compile_opts *o)
 	}
 	cp_compiler_set_filter(c, o->filter);
 	cp_compiler_set_patterns(c, &o->patterns);
+	if ((rc = set_spill(c, o)) != 0) {
+		cp_compiler_free(c);
+		return 2;
+	}
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = o->threads ? o->threads : ncpu > 0 ? (unsigned)ncpu : 1;
 	for (unsigned i = 0; i < o->nfeeds && rc == 0; i++) {

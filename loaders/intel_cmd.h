@@ -23,6 +23,9 @@ struct cp_compile_opts {
 	int quiet;             /* no summary */
 	int progress;          /* progress line on stderr */
 	struct cp_pattern_opts patterns;  /* limits and cache */
+	const char *spill_dir;  /* NULL: the output's directory */
+	uint64_t spill_budget;  /* bytes of records in memory, if spill_set */
+	int spill_set;          /* 0: cp_compiler_spill_default() */
 	struct cp_compile_stats *stats;  /* out, may be NULL */
 	double *seconds;       /* out: wall time, may be NULL */
 };

@@ -22,7 +22,8 @@ static void usage(FILE *f)
 		"                                [--filter auto|yes|no] [--threads N] [--quiet]\n"
 		"                                [--pattern-time-limit S] [--pattern-max-mb MB]\n"
 		"                                [--pattern-cache DIR | --no-pattern-cache]\n"
-		"                                [--pattern-platform host|generic] FEED...\n"
+		"                                [--pattern-platform host|generic]\n"
+		"                                [--spill-dir DIR] [--spill-mb MB] FEED...\n"
 		"       chokepoint-intel lookup SNAP TYPE VALUE\n"
 		"       chokepoint-intel info SNAP\n"
 		"\n"
@@ -57,6 +58,10 @@ static void usage(FILE *f)
 		"--pattern-platform: host (default) builds pattern databases for this CPU;\n"
 		"  generic for any x86-64, for snapshots built on one machine and loaded\n"
 		"  on others (a database needing features the CPU lacks is refused).\n"
+		"--spill-mb: memory for indicator records (16 B each) before the rest go\n"
+		"  to unnamed files in --spill-dir (default: the output's directory) and\n"
+		"  each table is built one hash range at a time; for sets larger than\n"
+		"  memory. Default: a quarter of physical memory; 0 spills them all.\n"
 		"lookup prints the matches as JSON and exits 0, or prints nothing and exits 1.\n");
 }
 
@@ -90,6 +95,8 @@ static int cmd_compile(int argc, char **argv)
 		{ "pattern-cache", required_argument, NULL, 'C' },
 		{ "no-pattern-cache", no_argument, NULL, 'N' },
 		{ "pattern-platform", required_argument, NULL, 'P' },
+		{ "spill-dir", required_argument, NULL, 'D' },
+		{ "spill-mb", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -129,16 +136,23 @@ static int cmd_compile(int argc, char **argv)
 			break;
 		case 'T':
 		case 'M':
+		case 'S':
 			d = strtod(optarg, &end);
 			if (*end != '\0' || end == optarg || !(d >= 0) || d > 1e9) {
 				fprintf(stderr, "--%s: expected a number >= 0, not '%s'\n",
-					c == 'T' ? "pattern-time-limit" : "pattern-max-mb", optarg);
+					c == 'T' ? "pattern-time-limit" : c == 'M' ? "pattern-max-mb"
+					: "spill-mb", optarg);
 				return 2;
 			}
 			if (c == 'T')
 				o.patterns.time_limit_s = d;
-			else
+			else if (c == 'M')
 				o.patterns.max_bytes = (uint64_t)(d * 1e6);
+			else
+				o.spill_budget = (uint64_t)(d * 1e6), o.spill_set = 1;
+			break;
+		case 'D':
+			o.spill_dir = optarg;
 			break;
 		case 'C':
 			o.patterns.cache_dir = optarg;

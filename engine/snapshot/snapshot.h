@@ -79,6 +79,16 @@ int cp_snap_writer_add(struct cp_snap_writer *w, uint32_t id, const void *data,
 		       uint64_t size, uint64_t count, uint64_t p0, uint64_t p1);
 int cp_snap_writer_commit(struct cp_snap_writer *w, const char *path, char *err,
 			  size_t errlen);
+/* Streaming, for sections larger than memory: open creates the temporary
+ * file (writing any sections added so far) and from then on each add
+ * writes at once. A section may also come in pieces: begin, append as
+ * often as needed, then end with its count and parameters. Each returns 0
+ * or -errno; commit must name the same path, and free without a commit
+ * removes the temporary file. */
+int cp_snap_writer_open(struct cp_snap_writer *w, const char *path, char *err, size_t errlen);
+int cp_snap_writer_begin(struct cp_snap_writer *w, uint32_t id);
+int cp_snap_writer_append(struct cp_snap_writer *w, const void *data, uint64_t size);
+int cp_snap_writer_end(struct cp_snap_writer *w, uint64_t count, uint64_t p0, uint64_t p1);
 void cp_snap_writer_free(struct cp_snap_writer *w);
 
 /* The snapshot format version this build reads and writes. */

@@ -225,6 +225,32 @@ int cp__xtab_build(unsigned kind, const struct cp_xrec *r, size_t n, int with_fi
 		   struct cp_xtab_img *img);
 void cp__xtab_img_free(struct cp_xtab_img *img);
 
+/* The same layout built piece by piece, for records that come in sorted
+ * runs (a hash range at a time, from disk, when the set is larger than
+ * memory): each run is placed after all before it, and the slots finished
+ * since the last call are handed back (valid until the next call), ready to
+ * be written. n is the total of distinct records to come. */
+struct cp_xtab_placer {
+	unsigned kind;
+	uint64_t nb, bs, ss;      /* buckets, slots a bucket, slot bytes */
+	uint64_t pos;             /* first slot a record may still take */
+	uint64_t done;            /* slots handed back */
+	uint64_t max_run, count;
+	void *buf;                /* the slots [done, ...) being placed */
+	size_t cap;
+	uint32_t *filter;         /* whole, built as records come */
+	size_t filter_size;
+	uint64_t nblocks;
+};
+
+int cp__xtab_placer_init(struct cp_xtab_placer *p, unsigned kind, uint64_t n, int with_filter);
+/* r[0..n): sorted, distinct, above every record placed before. */
+int cp__xtab_place(struct cp_xtab_placer *p, const struct cp_xrec *r, size_t n,
+		   const void **out, size_t *size);
+/* The trailing empty slots; the table is then p->done slots. */
+int cp__xtab_place_end(struct cp_xtab_placer *p, const void **out, size_t *size);
+void cp__xtab_placer_free(struct cp_xtab_placer *p);
+
 /* Wires a runtime table over an image; returns 0 or -EBADMSG when the
  * geometry is inconsistent. */
 int cp__xtab_init(struct cp_xtab *t, unsigned kind, const void *slots, uint64_t slots_size,

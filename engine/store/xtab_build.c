@@ -68,66 +68,146 @@ static void place(unsigned kind, void *slots, uint64_t at, const struct cp_xrec 
 	}
 }
 
-static int build_filter(const struct cp_xrec *r, size_t n, struct cp_xtab_img *img)
+static void filter_add(struct cp_xtab_placer *p, const struct cp_xrec *r, size_t n)
 {
-	img->nblocks = (n * CP_XT_FILTER_BITS + 255) / 256;
-	img->filter_size = img->nblocks * 32;
-	img->filter = cp_mem_alloc(img->filter_size);
-	if (img->filter == NULL)
-		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t h = cp__filt_hash(r[i].a, r[i].b);
-		uint32_t *blk = img->filter + cp_range64(h, img->nblocks) * 8;
+		uint32_t *blk = p->filter + cp_range64(h, p->nblocks) * 8;
 
 		for (unsigned w = 0; w < 8; w++)
 			blk[w] |= cp__filt_bit((uint32_t)h, w);
 	}
+}
+
+int cp__xtab_placer_init(struct cp_xtab_placer *p, unsigned kind, uint64_t n, int with_filter)
+{
+	double load = kind == CP_XT_K32 ? CP_XT_LOAD_K32 : CP_XT_LOAD_K96;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->ss = cp__xt_slot_size(kind);
+	p->bs = cp__xt_bucket_slots(kind);
+	p->nb = (uint64_t)((double)n / ((double)p->bs * load)) + 1;
+	if (with_filter > 0 || (with_filter < 0 && n >= CP_XT_FILTER_MIN_KEYS)) {
+		p->nblocks = (n * CP_XT_FILTER_BITS + 255) / 256;
+		p->filter_size = p->nblocks * 32;
+		if ((p->filter = cp_mem_alloc(p->filter_size)) == NULL)
+			return -ENOMEM;
+	}
 	return 0;
+}
+
+/* Zeroed room for the slots [done, end). */
+static void *room(struct cp_xtab_placer *p, uint64_t end)
+{
+	size_t want = (end - p->done) * p->ss;
+
+	if (want > p->cap) {
+		void *b = cp_mem_grow(p->buf, p->cap, want);
+		if (b == NULL)
+			return NULL;
+		p->buf = b;
+		p->cap = want;
+	}
+	memset(p->buf, 0, want);
+	return p->buf;
+}
+
+int cp__xtab_place(struct cp_xtab_placer *p, const struct cp_xrec *r, size_t n,
+		   const void **out, size_t *size)
+{
+	uint64_t pos = p->pos;
+
+	/* A record lands at its home or just past the one before it, so one
+	 * pass finds where this run ends. */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t home = cp_range64(r[i].a, p->nb) * p->bs;
+		pos = (pos > home ? pos : home) + 1;
+	}
+	char *b = room(p, pos);
+	if (b == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t home = cp_range64(r[i].a, p->nb) * p->bs;
+		uint64_t at = p->pos > home ? p->pos : home;
+
+		if (at - home > p->max_run)
+			p->max_run = at - home;
+		place(p->kind, b, at - p->done, &r[i]);
+		p->pos = at + 1;
+	}
+	if (p->filter != NULL)
+		filter_add(p, r, n);
+	p->count += n;
+	*out = b;
+	*size = (pos - p->done) * p->ss;
+	p->done = pos;
+	return 0;
+}
+
+/* The last record lands at most n slots past its home, so nb*bs + n bounds
+ * the layout. After it come a whole window of empty slots, so the last
+ * bucket's window stays inside the table and every scan ends on an empty
+ * slot. */
+static uint64_t table_end(const struct cp_xtab_placer *p)
+{
+	uint64_t end = p->pos > p->nb * p->bs ? p->pos : p->nb * p->bs;
+
+	return CP_ALIGN_UP(end, p->bs) + CP_XT_WINDOW_LINES * p->bs;
+}
+
+int cp__xtab_place_end(struct cp_xtab_placer *p, const void **out, size_t *size)
+{
+	uint64_t end = table_end(p);
+
+	if ((*out = room(p, end)) == NULL)
+		return -ENOMEM;
+	*size = (end - p->done) * p->ss;
+	p->done = end;
+	return 0;
+}
+
+void cp__xtab_placer_free(struct cp_xtab_placer *p)
+{
+	cp_mem_free(p->buf, p->cap);
+	cp_mem_free(p->filter, p->filter_size);
+	memset(p, 0, sizeof(*p));
 }
 
 int cp__xtab_build(unsigned kind, const struct cp_xrec *r, size_t n, int with_filter,
 		   struct cp_xtab_img *img)
 {
-	double load = kind == CP_XT_K32 ? CP_XT_LOAD_K32 : CP_XT_LOAD_K96;
-	size_t ss = cp__xt_slot_size(kind);
-	uint64_t bs = cp__xt_bucket_slots(kind);
-	uint64_t nb = (uint64_t)((double)n / ((double)bs * load)) + 1;
-	uint64_t pos = 0, end;
+	struct cp_xtab_placer p;
+	const void *body, *tail;
+	size_t nbody, ntail;
+	int rc;
 
 	memset(img, 0, sizeof(*img));
-	img->nbuckets = nb;
+	if ((rc = cp__xtab_placer_init(&p, kind, n, with_filter)) != 0 ||
+	    (rc = cp__xtab_place(&p, r, n, &body, &nbody)) != 0)
+		goto out;
+	img->slots_size = table_end(&p) * p.ss;
+	if ((img->slots = cp_mem_alloc(img->slots_size)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(img->slots, body, nbody);
+	if ((rc = cp__xtab_place_end(&p, &tail, &ntail)) != 0)
+		goto out;
+	memcpy((char *)img->slots + nbody, tail, ntail);
+	img->nbuckets = p.nb;
 	img->count = n;
-	/* The last record lands at most n slots past its home, so nb*bs + n
-	 * bounds the layout. After it come a whole window of empty slots, so
-	 * the last bucket's window stays inside the table and every scan ends
-	 * on an empty slot. */
-	for (size_t i = 0; i < n; i++) {
-		uint64_t home = cp_range64(r[i].a, nb) * bs;
-		pos = (pos > home ? pos : home) + 1;
-	}
-	end = pos > nb * bs ? pos : nb * bs;
-	end = CP_ALIGN_UP(end, bs) + CP_XT_WINDOW_LINES * bs;
-	img->slots_size = end * ss;
-	img->slots = cp_mem_alloc(img->slots_size);
-	if (img->slots == NULL)
-		return -ENOMEM;
-	pos = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t home = cp_range64(r[i].a, nb) * bs;
-		uint64_t at = pos > home ? pos : home;
-
-		if (at - home > img->max_run)
-			img->max_run = at - home;
-		place(kind, img->slots, at, &r[i]);
-		pos = at + 1;
-	}
-	if (with_filter > 0 || (with_filter < 0 && n >= CP_XT_FILTER_MIN_KEYS)) {
-		if (build_filter(r, n, img) != 0) {
-			cp__xtab_img_free(img);
-			return -ENOMEM;
-		}
-	}
-	return 0;
+	img->max_run = p.max_run;
+	img->filter = p.filter;
+	img->filter_size = p.filter_size;
+	img->nblocks = p.nblocks;
+	p.filter = NULL;
+	p.filter_size = 0;
+out:
+	cp__xtab_placer_free(&p);
+	if (rc != 0)
+		cp__xtab_img_free(img);
+	return rc;
 }
 
 void cp__xtab_img_free(struct cp_xtab_img *img)
