@@ -59,6 +59,28 @@ set -e
 [ $rc -eq 1 ] || fail "filtered miss exit $rc"
 [ $rc2 -eq 2 ] && grep -q "expected auto, yes or no" "$D/err" || fail "--filter maybe: rc=$rc2"
 
+# --spill-mb 0: every record through spill files beside the output, the
+# tables built a hash range at a time; the same sections as in memory (the
+# header differs by its creation time only), and no file left behind.
+# Two threads over a feed past 8 MB each spill and are merged.
+awk 'BEGIN { for (i = 0; i < 600000; i++) printf "%d.%d.%d.%d\nh%d.example.com\n", 1 + i % 223, (i / 223) % 256, i % 7, i % 251, i }' > "$D/big.txt"
+echo "10.0.0.0/8" >> "$D/big.txt"
+mkdir "$D/sp"
+"$I" compile -o "$D/mem.cpsnap" --seed 5 --threads 2 "$D/big.txt" 2>/dev/null || fail "big compile"
+"$I" compile -o "$D/sp/sp.cpsnap" --seed 5 --threads 2 --spill-mb 0 "$D/big.txt" 2> "$D/err" \
+  || fail "spilled compile: $(cat "$D/err")"
+grep -q "spilled to disk: 1200000 records" "$D/err" || fail "spill summary: $(cat "$D/err")"
+cmp -s <(tail -c +4097 "$D/mem.cpsnap") <(tail -c +4097 "$D/sp/sp.cpsnap") || fail "spilled snapshot differs"
+[ "$(ls -A "$D/sp")" = "sp.cpsnap" ] || fail "left in the spill dir: $(ls -A "$D/sp")"
+"$I" lookup "$D/sp/sp.cpsnap" domain h599999.example.com > /dev/null || fail "spilled lookup"
+"$I" lookup "$D/sp/sp.cpsnap" ipv4 10.1.1.1 > /dev/null || fail "spilled CIDR lookup"
+set +e
+"$I" compile -o "$D/x.cpsnap" --spill-dir "$D/none" "$D/a.txt" 2> "$D/err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "none: cannot spill records there: No such file" "$D/err" \
+  || fail "--spill-dir missing: rc=$rc $(cat "$D/err")"
+[ ! -e "$D/x.cpsnap" ] || fail "written despite a bad --spill-dir"
+
 # Every intel format in one compile, none named: detected from the first
 # bytes. Skips are counted by reason in the summary; a broken JSON feed
 # writes nothing and names its line.
