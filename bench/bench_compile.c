@@ -3,6 +3,7 @@
  * reading the same bytes (the floor for any parser) and rte_hash's build. */
 #include "bench.h"
 #include "common/cp.h"
+#include "common/mem.h"
 #include "intel_cmd.h"
 #include "snapshot/snapshot.h"
 
@@ -170,6 +171,9 @@ int bench_compile(int argc, char **argv)
 	bench_figure(&out, "compile.rate", (double)st.added / secs / 1e6, "M ind/s",
 		     "read(2) lines/s", (double)count / rd / 1e6, 0);
 	bench_figure(&out, "compile.time", secs, "s", "target", 30.0 * (double)count / 1e8, 1);
+	/* Zeek's intel framework holds 6-7x its feed's size. */
+	bench_figure(&out, "compile.peak_rss", (double)cp_mem_rss_peak() / 1e9, "GB",
+		     "the feed's size", (double)fbytes / 1e9, 1);
 	double lr = read_file_s(snap, &sbytes);
 	double t0 = bench_now();
 	struct cp_snap *s = cp_snap_open(snap, CP_SNAP_HUGE, err, sizeof(err));

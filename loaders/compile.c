@@ -277,6 +277,7 @@ static int spill_sink(struct cp_compiler *c, struct vec *x, struct cp_spill **sp
 	uint64_t moved = exact_bytes(x);
 	int rc = cp__spill_start(c->spill_dir, c->seed, sp, x);
 
+	__atomic_store_n(&c->spilling, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&c->mem_recs, moved, __ATOMIC_RELAXED);
 	return rc;
 }
@@ -295,7 +296,10 @@ static int keep(struct cp_compiler *c, struct vec *x, struct cp_spill **sp, enum
 		return cp__spill_push(*sp, t, r);
 	if ((rc = cp__vec_push(&x[t], r, sizeof(*r))) != 0)
 		return rc;
-	if (__atomic_add_fetch(&c->mem_recs, sizeof(*r), __ATOMIC_RELAXED) <= c->spill_budget)
+	/* Once one thread spills, all do: else each would fill the budget
+	 * again in turn (a 1 B compile peaked at 13.2 GB, twice its budget). */
+	if (__atomic_add_fetch(&c->mem_recs, sizeof(*r), __ATOMIC_RELAXED) <= c->spill_budget &&
+	    !__atomic_load_n(&c->spilling, __ATOMIC_RELAXED))
 		return 0;
 	return spill_sink(c, x, sp);
 }

@@ -225,9 +225,11 @@ static int build_spilled(struct cp_compiler *c, struct cp_snap_writer *w, enum c
 	if (rc != 0 || total == 0)
 		return rc;
 	rc = table_begin(c, w, t, total, &p);
-	for (unsigned i = 0; i < CP_SPILL_PARTS && rc == 0; i++)
+	for (unsigned i = 0; i < CP_SPILL_PARTS && rc == 0; i++) {
 		if ((rc = load_range(c, t, i, mode, 1, &s, &k)) == 0)
 			rc = table_put(w, &p, s, k);
+		cp__spill_drop(c->spill, t, i);
+	}
 	if (rc == 0)
 		rc = table_end(c, w, t, &p);
 	cp__xtab_placer_free(&p);

@@ -37,6 +37,7 @@ struct cp_compiler {
 	char *spill_dir;            /* NULL: the output's directory */
 	uint64_t spill_budget;      /* bytes of exact records kept in memory */
 	uint64_t mem_recs;          /* bytes of them in memory now, all threads */
+	int spilling;               /* some thread has started: all follow */
 	struct cp_spill *spill;
 	int64_t now;
 	enum cp_filter_mode filter;
@@ -96,6 +97,9 @@ int cp__spill_merge(struct cp_spill *dst, struct cp_spill *src);
 uint64_t cp__spill_count(const struct cp_spill *s, enum cp_itype t, unsigned part);
 int cp__spill_read(struct cp_spill *s, enum cp_itype t, unsigned part, struct cp_xrec *r);
 void cp__spill_free(struct cp_spill *s);
+/* A range read for the last time: its pages leave the page cache, so the
+ * ranges still to come stay in it. */
+void cp__spill_drop(struct cp_spill *s, enum cp_itype t, unsigned part);
 
 int cp__vec_push(struct vec *v, const void *x, size_t esz);
 void cp__vec_free(struct vec *v, size_t esz);

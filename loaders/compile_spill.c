@@ -245,6 +245,15 @@ uint64_t cp__spill_count(const struct cp_spill *s, enum cp_itype t, unsigned par
 	return s == NULL ? 0 : s->r[t][part].recs;
 }
 
+void cp__spill_drop(struct cp_spill *s, enum cp_itype t, unsigned part)
+{
+	const struct range *g = &s->r[t][part];
+
+	for (size_t i = 0; i < g->n; i++)
+		(void)posix_fadvise(g->c[i].fd, (off_t)g->c[i].off,
+				    (off_t)g->c[i].n * (off_t)sizeof(struct cp_xrec), POSIX_FADV_DONTNEED);
+}
+
 int cp__spill_read(struct cp_spill *s, enum cp_itype t, unsigned part, struct cp_xrec *r)
 {
 	const struct range *g = &s->r[t][part];

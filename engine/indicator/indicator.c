@@ -122,10 +122,9 @@ int cp_norm_auto(const char *s, size_t n, struct cp_ind *out, const char **why)
 	m = classes(s, n);
 	if ((m & C_COLON) && memmem(s, n, "://", 3) != NULL)
 		return cp_norm_url(s, n, out, why);
-	if ((m & ~(C_DIGIT | C_DOT | C_SLASH)) == 0)
-		return cp_norm_ipv4(s, n, out, why);
-	if ((m & C_COLON) && (m & C_OTHER) == 0)
-		return cp_norm_ipv6(s, n, out, why);
+	/* Hex digests before addresses: one in 3.5 M md5s is all decimal
+	 * digits, which an IPv4 parse refused as out of range (29 such lines
+	 * in a 1 B-indicator feed). */
 	if ((m & ~(C_DIGIT | C_HEX)) == 0) {
 		if (n == 32)
 			return cp_norm_digest(CP_T_MD5, s, n, out, why);
@@ -134,6 +133,10 @@ int cp_norm_auto(const char *s, size_t n, struct cp_ind *out, const char **why)
 		if (n == 64)
 			return cp_norm_digest(CP_T_SHA256, s, n, out, why);
 	}
+	if ((m & ~(C_DIGIT | C_DOT | C_SLASH)) == 0)
+		return cp_norm_ipv4(s, n, out, why);
+	if ((m & C_COLON) && (m & C_OTHER) == 0)
+		return cp_norm_ipv6(s, n, out, why);
 	if (m & C_SLASH)
 		return cp_norm_url(s, n, out, why);
 	return cp_norm_domain(s, n, out, why);

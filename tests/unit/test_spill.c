@@ -79,8 +79,11 @@ static void add_range(struct cp_compiler *c, struct cp_compiler_shard *sh, const
 
 /* Compiles the set: the first `split` records by the compiler itself, the
  * rest by a shard merged after (as a second loader thread would), with
- * budget bytes of records in memory. */
-static void compile(const char *path, uint64_t split, uint64_t budget, struct cp_compile_stats *st)
+ * budget bytes of records in memory. The shard may add its records before
+ * the compiler adds its own: threads run side by side, and one may finish
+ * before the other starts to spill. */
+static void compile_order(const char *path, uint64_t split, uint64_t budget, int shard_first,
+			  struct cp_compile_stats *st)
 {
 	struct cp_compiler *c = cp_compiler_new(99);
 	uint32_t ids[3];
@@ -91,15 +94,21 @@ static void compile(const char *path, uint64_t split, uint64_t budget, struct cp
 	ids[0] = t_meta(c, CP_ACT_ALERT, "a");
 	ids[1] = t_meta(c, CP_ACT_DROP, "b");
 	ids[2] = t_meta(c, CP_ACT_ALLOW, "c");
-	add_range(c, NULL, ids, 0, split);
-	if (split < NREC) {
-		struct cp_compiler_shard *sh = cp_compiler_shard_new(c);
-		cr_assert_not_null(sh);
+	struct cp_compiler_shard *sh = split < NREC ? cp_compiler_shard_new(c) : NULL;
+	if (sh != NULL && shard_first)
 		add_range(c, sh, ids, split, NREC);
+	add_range(c, NULL, ids, 0, split);
+	if (sh != NULL && !shard_first)
+		add_range(c, sh, ids, split, NREC);
+	if (sh != NULL)
 		cr_assert_eq(cp_compiler_shard_merge(sh), 0);
-	}
 	cr_assert_eq(cp_compiler_write(c, path, st, err, sizeof(err)), 0, "%s", err);
 	cp_compiler_free(c);
+}
+
+static void compile(const char *path, uint64_t split, uint64_t budget, struct cp_compile_stats *st)
+{
+	compile_order(path, split, budget, 0, st);
 }
 
 /* Equal but for the creation time and the header's checksum over it. */
@@ -128,14 +137,17 @@ Test(spill, same_snapshot_as_in_memory, .timeout = 120)
 	const uint64_t all = (uint64_t)NREC * 16;
 	static const struct {
 		uint64_t split, budget;
+		int shard_first;
 		const char *what;
 	} cases[] = {
-		{ NREC, 0, "everything spilled from the first record" },
-		{ NREC, (uint64_t)NREC * 16 / 2, "spilled half way" },
-		{ NREC / 2, 0, "both threads spill" },
-		{ NREC * 2 / 3, (uint64_t)NREC * 16 / 2, "the compiler spills, the shard does not" },
-		{ NREC / 3, (uint64_t)NREC * 16 / 2, "the shard spills, the compiler does not" },
-		{ NREC / 2, (uint64_t)NREC * 16 * 2, "two threads, nothing spilled" },
+		{ NREC, 0, 0, "everything spilled from the first record" },
+		{ NREC, (uint64_t)NREC * 16 / 2, 0, "spilled half way" },
+		{ NREC / 2, 0, 0, "both threads spill" },
+		{ NREC / 2, (uint64_t)NREC * 16 / 3, 0, "the compiler spills first, the shard follows" },
+		{ NREC * 2 / 3, (uint64_t)NREC * 16 / 2, 1,
+		  "the compiler spills after the shard is done in memory" },
+		{ NREC / 3, (uint64_t)NREC * 16 / 2, 0, "the shard spills, the compiler does not" },
+		{ NREC / 2, (uint64_t)NREC * 16 * 2, 0, "two threads, nothing spilled" },
 	};
 
 	t_tmpname(want, sizeof(want), "inmem");
@@ -145,7 +157,7 @@ Test(spill, same_snapshot_as_in_memory, .timeout = 120)
 	cr_assert_gt(ref.cidr4, 10);
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		t_tmpname(got, sizeof(got), "spilled");
-		compile(got, cases[i].split, cases[i].budget, &st);
+		compile_order(got, cases[i].split, cases[i].budget, cases[i].shard_first, &st);
 		if (cases[i].budget < all)
 			cr_expect_gt(st.spilled, NREC / 4, "%s: spilled %llu", cases[i].what,
 				     (unsigned long long)st.spilled);
