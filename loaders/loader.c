@@ -465,10 +465,19 @@ static void *run_part(void *arg)
 
 	/* Threads start at a line end, so their first line's number is the
 	 * count of line ends before it: ~0.1 s a GB, overlapped with the
-	 * first part's parsing. */
-	for (const uint8_t *q = w->p + w->from, *e = w->p + w->begin;
-	     (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
-		line0++;
+	 * first part's parsing. The pages counted over are unmapped as it
+	 * goes (they stay in the page cache for the thread that parses them):
+	 * mapped, the first half of a 27 GB feed was 13 GB of RSS. */
+	for (size_t at = w->from; at < w->begin;) {
+		size_t to = w->begin - at > DROP_EVERY ? at + DROP_EVERY : w->begin;
+		for (const uint8_t *q = w->p + at, *e = w->p + to;
+		     (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
+			line0++;
+		size_t a = (at + 4095) & ~(size_t)4095, b = to & ~(size_t)4095;
+		if (w->ctx.mapped && b > a)
+			madvise((void *)((uintptr_t)w->p + a), b - a, MADV_DONTNEED);
+		at = to;
+	}
 	w->rc = w->fn(&w->ctx, w->p, w->begin, w->end, line0);
 	return NULL;
 }
