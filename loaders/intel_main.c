@@ -196,7 +196,9 @@ static struct cp_store *open_store(const char *path, struct cp_snap **snap)
 	char err[512];
 	struct cp_store *s;
 
-	*snap = cp_snap_open(path, 0, err, sizeof(err));
+	/* Checked 32 MiB at a time with the pages dropped behind: one lookup
+	 * in a 1 B-indicator snapshot (16.7 GB) held it all resident. */
+	*snap = cp_snap_open(path, CP_SNAP_LAZY, err, sizeof(err));
 	if (*snap == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return NULL;
