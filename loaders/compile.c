@@ -1,6 +1,8 @@
 /* The snapshot compiler. Control plane.
  * Indicators are hashed as they arrive (16 B each), so 100 M of them need
- * 1.6 GB plus as much again for the sort, whatever the feeds' text size. */
+ * 1.6 GB plus as much again for the sort, whatever the feeds' text size.
+ * Past the spill budget the records go to disk (compile_spill.c), and the
+ * tables are built a hash range at a time (compile_build.c). */
 #include "compile_internal.h"
 #include "common/mem.h"
 

@@ -74,29 +74,13 @@ static unsigned part_of(const struct cp_spill *s, enum cp_itype t, const struct 
 	return (unsigned)(r->a >> (64 - CP_SPILL_BITS));
 }
 
-static int write_at(int fd, const void *p, size_t n, uint64_t off)
-{
-	const char *b = p;
-
-	while (n > 0) {
-		ssize_t k = pwrite(fd, b, n, (off_t)off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EIO;
-		b += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
-static int read_at(int fd, void *p, size_t n, uint64_t off)
+/* pwrite or pread all of n bytes at off, through EINTR and short counts. */
+static int io_at(int fd, void *p, size_t n, uint64_t off, int wr)
 {
 	char *b = p;
 
 	while (n > 0) {
-		ssize_t k = pread(fd, b, n, (off_t)off);
+		ssize_t k = wr ? pwrite(fd, b, n, (off_t)off) : pread(fd, b, n, (off_t)off);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -131,7 +115,7 @@ static int flush_range(struct cp_spill *s, enum cp_itype t, unsigned p)
 
 	if (g->buffered == 0)
 		return 0;
-	if ((rc = write_at(s->fd, s->buf[t] + (size_t)p * CHUNK_RECS, bytes, s->end)) != 0 ||
+	if ((rc = io_at(s->fd, s->buf[t] + (size_t)p * CHUNK_RECS, bytes, s->end, 1)) != 0 ||
 	    (rc = add_chunk(g, (struct chunk){ .off = s->end, .n = g->buffered, .fd = s->fd })) != 0)
 		return rc;
 	s->end += bytes;
@@ -262,7 +246,7 @@ int cp__spill_read(struct cp_spill *s, enum cp_itype t, unsigned part, struct cp
 	if (g->buffered != 0)
 		return -EINVAL;  /* flush first */
 	for (size_t i = 0; i < g->n; i++) {
-		int rc = read_at(g->c[i].fd, r + at, (size_t)g->c[i].n * sizeof(*r), g->c[i].off);
+		int rc = io_at(g->c[i].fd, r + at, (size_t)g->c[i].n * sizeof(*r), g->c[i].off, 0);
 		if (rc != 0)
 			return rc;
 		at += g->c[i].n;
