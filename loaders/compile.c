@@ -98,7 +98,7 @@ void cp_compiler_free(struct cp_compiler *c)
 		return;
 	for (unsigned t = 0; t < CP_T__COUNT; t++)
 		cp__vec_free(&c->x[t], sizeof(struct cp_xrec));
-	cp_mem_free(c->part, c->part_cap * sizeof(*c->part));
+	cp_mem_free(c->part, c->part_size);
 	cp__vec_free(&c->ip6, sizeof(struct ip6rec));
 	cp__spill_free(c->spill);
 	free(c->spill_dir);

@@ -56,16 +56,7 @@ static int add_covering(struct cp_compiler *c, size_t *n, uint32_t covering)
  * meant faulting in and zeroing 1.6 GB more at 100 M indicators. */
 static struct cp_xrec *scratch(struct cp_compiler *c, size_t n)
 {
-	size_t want = n * sizeof(struct cp_xrec);
-
-	if (want > c->scratch_size) {
-		void *p = cp_mem_grow(c->scratch, c->scratch_size, want);
-		if (p == NULL)
-			return NULL;
-		c->scratch = p;
-		c->scratch_size = want;
-	}
-	return c->scratch;
+	return cp_mem_reserve(&c->scratch, &c->scratch_size, n * sizeof(struct cp_xrec));
 }
 
 static uint32_t intern(struct cp_compiler *c, size_t n)
@@ -211,13 +202,8 @@ static int build_spilled(struct cp_compiler *c, struct cp_snap_writer *w, enum c
 		if (cp__spill_count(c->spill, t, i) > most)
 			most = cp__spill_count(c->spill, t, i);
 	}
-	if (most > c->part_cap) {
-		void *b = cp_mem_grow(c->part, c->part_cap * sizeof(*s), most * sizeof(*s));
-		if (b == NULL)
-			return -ENOMEM;
-		c->part = b;
-		c->part_cap = most;
-	}
+	if (cp_mem_reserve(&c->part, &c->part_size, most * sizeof(*s)) == NULL)
+		return -ENOMEM;
 	for (unsigned i = 0; i < CP_SPILL_PARTS && rc == 0; i++) {
 		rc = load_range(c, t, i, mode, 0, &s, &k);
 		total += k;

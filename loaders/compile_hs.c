@@ -8,6 +8,7 @@
  * interrupted, so the compile runs in a child process that is killed at
  * the limit; the serialised database comes back through a pipe. */
 #include "compile_internal.h"
+#include "common/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,19 +56,6 @@ static int build_here(const struct cp_pattern_v *v, unsigned n, char **ser, size
 	return rc;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	for (const char *c = p; n != 0;) {
-		ssize_t k = write(fd, c, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		c += k, n -= (size_t)k;
-	}
-	return 0;
-}
-
 static void child(int fd, const struct cp_pattern_v *v, unsigned n)
 {
 	struct reply r = { 0 };
@@ -78,7 +66,7 @@ static void child(int fd, const struct cp_pattern_v *v, unsigned n)
 	r.rc = build_here(v, n, &ser, &sn, &bad, r.why, sizeof(r.why));
 	r.bad = bad;
 	r.size = r.rc == 0 ? sn : 0;
-	_exit(write_all(fd, &r, sizeof(r)) == 0 && write_all(fd, ser, r.size) == 0 ? 0 : 1);
+	_exit(cp_write_all(fd, &r, sizeof(r), -1) == 0 && cp_write_all(fd, ser, r.size, -1) == 0 ? 0 : 1);
 }
 
 /* Reads n bytes before the deadline. Returns 0, -ETIMEDOUT, or -EPIPE at

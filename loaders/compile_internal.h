@@ -59,8 +59,8 @@ struct cp_compiler {
 	struct cp_feed_rec *feeds;
 	uint32_t *ents;             /* scratch for one set */
 	void *scratch;              /* sort scratch, cp_mem */
-	struct cp_xrec *part;       /* one spilled hash range, cp_mem */
-	size_t part_cap;
+	void *part;                 /* one spilled hash range (cp_xrec), cp_mem */
+	size_t part_size;
 	size_t scratch_size;
 	size_t ents_cap;
 	/* Patterns (compile_pattern.c): records, their bytes, and per target

@@ -12,6 +12,7 @@
  * byte for byte as an in-memory compile makes them. The files are
  * O_TMPFILE: they vanish with the process, however it ends. */
 #include "compile_internal.h"
+#include "common/io.h"
 #include "common/mem.h"
 
 #include <errno.h>
@@ -74,24 +75,6 @@ static unsigned part_of(const struct cp_spill *s, enum cp_itype t, const struct 
 	return (unsigned)(r->a >> (64 - CP_SPILL_BITS));
 }
 
-/* pwrite or pread all of n bytes at off, through EINTR and short counts. */
-static int io_at(int fd, void *p, size_t n, uint64_t off, int wr)
-{
-	char *b = p;
-
-	while (n > 0) {
-		ssize_t k = wr ? pwrite(fd, b, n, (off_t)off) : pread(fd, b, n, (off_t)off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EIO;
-		b += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
 static int add_chunk(struct range *g, struct chunk ch)
 {
 	if (g->n == g->cap) {
@@ -115,7 +98,8 @@ static int flush_range(struct cp_spill *s, enum cp_itype t, unsigned p)
 
 	if (g->buffered == 0)
 		return 0;
-	if ((rc = io_at(s->fd, s->buf[t] + (size_t)p * CHUNK_RECS, bytes, s->end, 1)) != 0 ||
+	if ((rc = cp_write_all(s->fd, s->buf[t] + (size_t)p * CHUNK_RECS, bytes,
+			       (int64_t)s->end)) != 0 ||
 	    (rc = add_chunk(g, (struct chunk){ .off = s->end, .n = g->buffered, .fd = s->fd })) != 0)
 		return rc;
 	s->end += bytes;
@@ -246,7 +230,7 @@ int cp__spill_read(struct cp_spill *s, enum cp_itype t, unsigned part, struct cp
 	if (g->buffered != 0)
 		return -EINVAL;  /* flush first */
 	for (size_t i = 0; i < g->n; i++) {
-		int rc = io_at(g->c[i].fd, r + at, (size_t)g->c[i].n * sizeof(*r), g->c[i].off, 0);
+		int rc = cp_read_all(g->c[i].fd, r + at, (size_t)g->c[i].n * sizeof(*r), (int64_t)g->c[i].off);
 		if (rc != 0)
 			return rc;
 		at += g->c[i].n;

@@ -36,6 +36,18 @@ void *cp_mem_grow(void *p, size_t old_size, size_t size)
 	return q;
 }
 
+void *cp_mem_reserve(void **p, size_t *size, size_t want)
+{
+	if (want > *size) {
+		void *q = cp_mem_grow(*p, *size, want);
+		if (q == NULL)
+			return NULL;
+		*p = q;
+		*size = want;
+	}
+	return *p;
+}
+
 void cp_mem_free(void *p, size_t size)
 {
 	if (p != NULL && size != 0)

@@ -17,6 +17,10 @@ void cp_mem_free(void *p, size_t size);
  * realloc copied gigabytes of growing tables. Returns NULL with errno set,
  * leaving p as it was. */
 void *cp_mem_grow(void *p, size_t old_size, size_t size);
+/* A buffer reused across calls: grows *p (*size bytes, NULL and 0 at
+ * first) to at least want bytes with cp_mem_grow. Returns *p, or NULL with
+ * errno set, leaving both as they were. */
+void *cp_mem_reserve(void **p, size_t *size, size_t want);
 
 /* Peak and current resident set size of this process, in bytes. */
 size_t cp_mem_rss_peak(void);

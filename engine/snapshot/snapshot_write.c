@@ -9,6 +9,7 @@
  * header goes to offset 0 last, so a file cut short never passes for whole. */
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_internal.h"
+#include "common/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,27 +47,11 @@ struct cp_snap_writer *cp_snap_writer_new(uint64_t seed)
 	return w;
 }
 
-static int write_all(int fd, const void *p, uint64_t n)
-{
-	const char *b = p;
-
-	while (n > 0) {
-		ssize_t k = write(fd, b, n > (1u << 30) ? (1u << 30) : n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EIO;
-		b += k;
-		n -= (uint64_t)k;
-	}
-	return 0;
-}
-
 /* Zeros up to off, where the next section starts. */
 static int pad_to(struct cp_snap_writer *w, uint64_t off)
 {
 	static const uint8_t zero[CP_SNAP_ALIGN];
-	int rc = write_all(w->fd, zero, off - w->pos);
+	int rc = cp_write_all(w->fd, zero, off - w->pos, -1);
 
 	w->pos = off;
 	return rc;
@@ -99,7 +84,7 @@ int cp_snap_writer_open(struct cp_snap_writer *w, const char *path, char *err, s
 	for (; rc == 0 && w->written < w->hdr.nsect; w->written++) {
 		const struct cp_snap_sect *s = &w->hdr.sect[w->written];
 		if ((rc = pad_to(w, s->off)) == 0)
-			rc = write_all(w->fd, w->data[w->written], s->size);
+			rc = cp_write_all(w->fd, w->data[w->written], s->size, -1);
 		w->pos = s->off + s->size;
 	}
 	if (rc != 0)
@@ -145,7 +130,7 @@ int cp_snap_writer_append(struct cp_snap_writer *w, const void *data, uint64_t s
 	XXH3_64bits_update(w->xs, data, size);
 	s->size += size;
 	w->pos += size;
-	return write_all(w->fd, data, size);
+	return cp_write_all(w->fd, data, size, -1);
 }
 
 int cp_snap_writer_end(struct cp_snap_writer *w, uint64_t count, uint64_t p0, uint64_t p1)
@@ -200,9 +185,9 @@ static int write_header(struct cp_snap_writer *w)
 	memcpy(page, h, sizeof(*h));
 	h->hdr_cksum = XXH3_64bits(page, sizeof(page));
 	memcpy(page, h, sizeof(*h));
-	if (pwrite(w->fd, page, sizeof(page), 0) != (ssize_t)sizeof(page))
-		return -EIO;
-	return fsync(w->fd) == 0 ? 0 : -errno;
+	int rc = cp_write_all(w->fd, page, sizeof(page), 0);
+
+	return rc != 0 ? rc : fsync(w->fd) == 0 ? 0 : -errno;
 }
 
 int cp_snap_writer_commit(struct cp_snap_writer *w, const char *path, char *err,

@@ -102,13 +102,8 @@ static void *room(struct cp_xtab_placer *p, uint64_t end)
 {
 	size_t want = (end - p->done) * p->ss;
 
-	if (want > p->cap) {
-		void *b = cp_mem_grow(p->buf, p->cap, want);
-		if (b == NULL)
-			return NULL;
-		p->buf = b;
-		p->cap = want;
-	}
+	if (cp_mem_reserve(&p->buf, &p->cap, want) == NULL)
+		return NULL;
 	memset(p->buf, 0, want);
 	return p->buf;
 }
