@@ -343,6 +343,20 @@ int cp_load_meta(struct cp_load_ctx *ctx, struct cp_meta_cache *mc, uint64_t lin
 	return 0;
 }
 
+/* The compiler could not keep what the feed gave it (memory, or a spill
+ * file's disk): not the feed's fault, so no line of it is blamed; the
+ * compile stops with the reason. */
+static int keep_failed(const struct cp_load_ctx *ctx, int rc)
+{
+	if (ctx->lock != NULL)
+		pthread_mutex_lock(ctx->lock);
+	fprintf(ctx->diag->out, "%s: cannot keep its indicators: %s\n", ctx->feed->path,
+		strerror(-rc));
+	if (ctx->lock != NULL)
+		pthread_mutex_unlock(ctx->lock);
+	return rc;
+}
+
 int cp_load_emit_ind(struct cp_load_ctx *ctx, struct cp_ind *ind, uint32_t mid)
 {
 	int rc;
@@ -352,7 +366,7 @@ int cp_load_emit_ind(struct cp_load_ctx *ctx, struct cp_ind *ind, uint32_t mid)
 	rc = ctx->shard ? cp_compiler_shard_add(ctx->shard, ind, mid)
 			: cp_compiler_add(ctx->comp, ind, mid);
 	if (rc < 0)
-		return rc;
+		return keep_failed(ctx, rc);
 	ctx->emitted += rc == 0;
 	return 0;
 }
@@ -526,8 +540,11 @@ int cp_load_split(struct cp_load_ctx *ctx, const uint8_t *p, size_t begin, size_
 	}
 	/* Merged in file order, so the compile sees what one thread would. */
 	for (size_t i = 1; i < k; i++) {
-		if (rc == 0 && (rc = cp_compiler_shard_merge(w[i].ctx.shard)) == 0)
-			continue;
+		if (rc == 0) {
+			if ((rc = cp_compiler_shard_merge(w[i].ctx.shard)) == 0)
+				continue;
+			keep_failed(ctx, rc);
+		}
 		cp_compiler_shard_free(w[i].ctx.shard);
 	}
 	return rc;

@@ -74,6 +74,18 @@ cmp -s <(tail -c +4097 "$D/mem.cpsnap") <(tail -c +4097 "$D/sp/sp.cpsnap") || fa
 [ "$(ls -A "$D/sp")" = "sp.cpsnap" ] || fail "left in the spill dir: $(ls -A "$D/sp")"
 "$I" lookup "$D/sp/sp.cpsnap" domain h599999.example.com > /dev/null || fail "spilled lookup"
 "$I" lookup "$D/sp/sp.cpsnap" ipv4 10.1.1.1 > /dev/null || fail "spilled CIDR lookup"
+# A spill file that cannot grow (a file size limit standing in for a full
+# disk): the compile stops with the reason, the old snapshot stays and no
+# file is left behind.
+cp "$D/mem.cpsnap" "$D/sp/keep.cpsnap"
+set +e
+(ulimit -f 2048; trap '' XFSZ; "$I" compile -o "$D/sp/keep.cpsnap" --threads 2 --spill-mb 0 \
+  "$D/big.txt" 2> "$D/err"); rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "big.txt: cannot keep its indicators: File too large" "$D/err" \
+  || fail "spill past its limit: rc=$rc $(cat "$D/err")"
+cmp -s "$D/mem.cpsnap" "$D/sp/keep.cpsnap" || fail "old snapshot replaced after a spill failure"
+[ "$(ls -A "$D/sp")" = "$(printf 'keep.cpsnap\nsp.cpsnap')" ] || fail "left behind: $(ls -A "$D/sp")"
 set +e
 "$I" compile -o "$D/x.cpsnap" --spill-dir "$D/none" "$D/a.txt" 2> "$D/err"; rc=$?
 set -e
