@@ -47,7 +47,12 @@ static inline uint32_t probe32(const struct cp_xtab *t, uint64_t pos, const stru
 
 	for (unsigned i = 0; i < W32; i++)
 		ref |= s[i].ref & -(uint32_t)(s[i].k == k);
-	if (cp_unlikely(ref == 0 && s[W32 - 1].ref != 0 && s[W32 - 1].k < k))
+	/* One branch on the rare case, not three: whether the window's last
+	 * slot is taken is a coin that comes up 80/20 for a miss, and
+	 * branching on it mispredicted often enough that misses of a table in
+	 * L1 cost 2.4x its hits (10k keys: 9.9 vs 4.1 ns). */
+	unsigned past = (ref == 0) & (s[W32 - 1].ref != 0) & (s[W32 - 1].k < k);
+	if (cp_unlikely(past))
 		return scan32(t, pos + W32, k);
 	return ref;
 }
@@ -62,8 +67,9 @@ static inline uint32_t probe96(const struct cp_xtab *t, uint64_t pos, const stru
 		uint64_t d = (s[i].a ^ q->a) | (s[i].b ^ q->b);
 		ref |= s[i].ref & -(uint32_t)(d == 0);
 	}
-	if (cp_unlikely(ref == 0 && e->ref != 0 &&
-			(e->a < q->a || (e->a == q->a && e->b < q->b))))
+	unsigned past = (ref == 0) & (e->ref != 0) &
+			((e->a < q->a) | ((e->a == q->a) & (e->b < q->b)));
+	if (cp_unlikely(past))
 		return scan96(t, pos + W96, q);
 	return ref;
 }
