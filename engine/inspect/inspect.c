@@ -222,22 +222,39 @@ static void l7(struct cp_inspector *in, struct pinfo *pi, const uint8_t *f,
 	count_l7(r, why, st);
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	uint32_t x;
+
+	memcpy(&x, p, 4);
+	return __builtin_bswap32(x);
+}
+
+/* The two addresses of an IPv4 packet, the only keys most packets have:
+ * straight-line, with their keys made for the whole burst afterwards. Done
+ * inside keys_of, with its frame and its checks for the other types, this
+ * was ~12 % of a 64-byte packet's time. The list holds two a packet. */
+static inline void keys_v4(struct cp_inspector *in, unsigned i)
+{
+	const struct pinfo *pi = &in->pi[i];
+	struct klist *l = &in->v4;
+	unsigned n = l->n;
+
+	in->v4addr[n] = be32(pi->p.src);
+	in->v4addr[n + 1] = be32(pi->p.dst);
+	l->ref[n] = (struct kref){ .pkt = (uint16_t)i, .on = CP_ON_IP_SRC };
+	l->ref[n + 1] = (struct kref){ .pkt = (uint16_t)i, .on = CP_ON_IP_DST };
+	l->n = n + 2;
+}
+
+/* The keys of everything else: IPv6 addresses, names, URLs and JA3s. */
 static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned i)
 {
 	struct pinfo *pi = &in->pi[i];
 	struct cp_ind *ind = &in->ind;
 	const char *why;
 
-	if (pi->p.family == 4) {
-		/* The addresses only: their keys are made for the whole burst. */
-		for (unsigned k = 0; k < 2 && slot(&in->v4) != NULL; k++) {
-			const uint8_t *a = k ? pi->p.dst : pi->p.src;
-			in->v4addr[in->v4.n] = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-					       (uint32_t)a[2] << 8 | a[3];
-			commit(&in->v4, (struct kref){ .pkt = (uint16_t)i,
-						     .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC });
-		}
-	} else if (pi->p.family == 6) {
+	if (pi->p.family == 6) {
 		for (unsigned k = 0; k < 2 && slot(&in->v6) != NULL; k++) {
 			ind->type = CP_T_IPV6, ind->len = 16, ind->plen = 128, ind->subdomains = 0;
 			memcpy(ind->v, k ? pi->p.dst : pi->p.src, 16);
@@ -535,7 +552,10 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 		}
 		if (a == CP_AN_NONE)
 			l7(in, pi, pkt[i], st);
-		keys_of(in, s, i);
+		if (pi->p.family == 4)
+			keys_v4(in, i);
+		if (pi->p.family == 6 || pi->name_len != 0 || pi->has_url || pi->has_ja3)
+			keys_of(in, s, i);
 	}
 	cp_store_keys_ipv4(s, in->v4addr, in->v4.key, in->v4.n);
 	lookup(in, v, &in->v4, CP_T_IPV4);
