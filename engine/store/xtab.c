@@ -57,16 +57,22 @@ static inline uint32_t probe32(const struct cp_xtab *t, uint64_t pos, const stru
 	return ref;
 }
 
+/* Sixteen-byte slots compare in two halves, so the OR of refs above did
+ * not vectorise: a mask of the equal slots, then one branch, which is as
+ * predictable as the hit ratio (chokepoint-bench lookup --count 1000000:
+ * 12.6-16.5 -> 11.8-12.0 ns; the same for k32 was 2.4x slower, scalar). */
 static inline uint32_t probe96(const struct cp_xtab *t, uint64_t pos, const struct cp_qkey *q)
 {
 	const struct cp_slot96 *s = (const struct cp_slot96 *)t->slots + pos;
 	const struct cp_slot96 *e = &s[W96 - 1];
 	uint32_t ref = 0;
 
-	for (unsigned i = 0; i < W96; i++) {
-		uint64_t d = (s[i].a ^ q->a) | (s[i].b ^ q->b);
-		ref |= s[i].ref & -(uint32_t)(d == 0);
-	}
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < W96; i++)
+		m |= (unsigned)((s[i].a == q->a) & (s[i].b == q->b)) << i;
+	if (m != 0)
+		ref = s[__builtin_ctz(m)].ref;
 	unsigned past = (ref == 0) & (e->ref != 0) &
 			((e->a < q->a) | ((e->a == q->a) & (e->b < q->b)));
 	if (cp_unlikely(past))
