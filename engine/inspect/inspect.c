@@ -12,6 +12,7 @@
 /* Keys per packet: 2 addresses, a name and its suffixes (at most 127
  * labels, usually 2-4), a URL and a JA3. Lists hold a whole burst. */
 #define MAX_V4 (2 * CP_INSPECT_BURST)
+_Static_assert(MAX_V4 >= 2 * CP_INSPECT_BURST, "keys_v4 writes two addresses a packet unchecked");
 #define MAX_DOM (8 * CP_INSPECT_BURST)
 #define MAX_ONE CP_INSPECT_BURST
 #define MAX_MATCH (MAX_V4 + MAX_DOM + 2 * MAX_ONE + 2 * CP_INSPECT_BURST + \
