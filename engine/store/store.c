@@ -194,11 +194,23 @@ void cp_store_key(const struct cp_store *s, const struct cp_ind *ind, struct cp_
 		cp__key_bytes(s->seed, cp__tweak(ind->type, ind->subdomains), ind->v, ind->len, k);
 }
 
+/* The permutation in a loop of its own, vectorised, then the 16-byte keys:
+ * one scalar loop doing both was ~5 % of a 64-byte packet's time, and this
+ * gained 3-5 % (pipeline --count 1000000 --mix 64, alternating runs). */
+CP_VECTORIZE
 void cp_store_keys_ipv4(const struct cp_store *s, const uint32_t *addrs, struct cp_qkey *k,
 			unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		cp__key_ipv4(s->seed, addrs[i], &k[i]);
+	uint32_t p[CP_STORE_BULK_MAX];
+
+	while (n != 0) {
+		unsigned m = n < CP_STORE_BULK_MAX ? n : CP_STORE_BULK_MAX;
+		for (unsigned i = 0; i < m; i++)
+			p[i] = cp_perm32(s->seed, addrs[i]);
+		for (unsigned i = 0; i < m; i++)
+			k[i] = (struct cp_qkey){ .a = (uint64_t)p[i] << 32 };
+		addrs += m, k += m, n -= m;
+	}
 }
 
 uint64_t cp_store_sub_labels(const struct cp_store *s)
