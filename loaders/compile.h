@@ -48,7 +48,8 @@ void cp_compiler_free(struct cp_compiler *c);
 uint64_t cp_compiler_seed(const struct cp_compiler *c);
 
 /* First-level filters in front of the exact tables: CP_FILTER_AUTO builds
- * one for tables of >= 1 M keys (smaller ones sit in cache). NEVER suits a
+ * one for every table of 16-byte keys and for IPv4 tables of >= 1 M keys
+ * (a smaller one sits in cache and its probe is cheaper). NEVER suits a
  * deployment whose lookups mostly hit: each hit saves one DRAM read. */
 enum cp_filter_mode { CP_FILTER_AUTO = 0, CP_FILTER_NEVER, CP_FILTER_ALWAYS };
 void cp_compiler_set_filter(struct cp_compiler *c, enum cp_filter_mode m);

@@ -88,7 +88,7 @@ int cp__xtab_placer_init(struct cp_xtab_placer *p, unsigned kind, uint64_t n, in
 	p->ss = cp__xt_slot_size(kind);
 	p->bs = cp__xt_bucket_slots(kind);
 	p->nb = (uint64_t)((double)n / ((double)p->bs * load)) + 1;
-	if (with_filter > 0 || (with_filter < 0 && n >= CP_XT_FILTER_MIN_KEYS)) {
+	if (with_filter > 0 || (with_filter < 0 && n >= cp__xt_filter_min(kind))) {
 		p->nblocks = (n * CP_XT_FILTER_BITS + 255) / 256;
 		p->filter_size = p->nblocks * 32;
 		if ((p->filter = cp_mem_alloc(p->filter_size)) == NULL)
