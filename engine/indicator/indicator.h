@@ -72,6 +72,11 @@ int cp_norm_auto(const char *s, size_t n, struct cp_ind *out, const char **why);
 int cp_norm_ipv4(const char *s, size_t n, struct cp_ind *out, const char **why);
 int cp_norm_ipv6(const char *s, size_t n, struct cp_ind *out, const char **why);
 int cp_norm_domain(const char *s, size_t n, struct cp_ind *out, const char **why);
+/* The same for an ASCII name off the wire, in place and without libidn2
+ * (a non-ASCII byte is refused as invalid): *n gets the canonical length.
+ * A name it refuses is left as it was. Data plane: one pass to check, one
+ * to lower-case, no copy. */
+int cp_norm_domain_inplace(char *s, size_t *n, const char **why);
 int cp_norm_url(const char *s, size_t n, struct cp_ind *out, const char **why);
 int cp_norm_digest(enum cp_itype t, const char *s, size_t n, struct cp_ind *out,
 		   const char **why);

@@ -37,8 +37,8 @@ static const uint8_t name_byte[256] = {
 #undef L
 };
 
-/* Lower-cases and checks an ASCII name in place. */
-static int check_ascii(uint8_t *p, size_t n, const char **why)
+/* Checks an ASCII name: its bytes, its labels and its length. */
+static int check_name(const uint8_t *p, size_t n, const char **why)
 {
 	size_t label = 0;
 
@@ -51,7 +51,6 @@ static int check_ascii(uint8_t *p, size_t n, const char **why)
 
 		if (c == 0)
 			return fail(why, "invalid character in domain");
-		p[i] = c;
 		if (c == '.') {
 			if (label == 0)
 				return fail(why, "empty label in domain");
@@ -63,6 +62,18 @@ static int check_ascii(uint8_t *p, size_t n, const char **why)
 	if (label == 0)
 		return fail(why, "empty label in domain");
 	return 0;
+}
+
+/* Lower-cases and checks an ASCII name in place; a name it refuses is left
+ * as it was. */
+static int check_ascii(uint8_t *p, size_t n, const char **why)
+{
+	int rc = check_name(p, n, why);
+
+	if (rc == 0)
+		for (size_t i = 0; i < n; i++)
+			p[i] = name_byte[p[i]];
+	return rc;
 }
 
 static int to_punycode(const char *s, size_t n, struct cp_ind *out, const char **why)
@@ -88,22 +99,47 @@ static int to_punycode(const char *s, size_t n, struct cp_ind *out, const char *
 	return 0;
 }
 
+/* The marks a feed puts around a name: "*." or "." before it (subdomains),
+ * a trailing dot. */
+static size_t strip_marks(const char *s, size_t *n, int *subdomains)
+{
+	size_t off = 0;
+
+	if (*n >= 2 && s[0] == '*' && s[1] == '.')
+		off = 2;
+	else if (*n >= 1 && s[0] == '.')
+		off = 1;
+	*n -= off;
+	if (*n > 0 && s[off + *n - 1] == '.')
+		(*n)--;
+	*subdomains = off != 0;
+	return off;
+}
+
+int cp_norm_domain_inplace(char *s, size_t *n, const char **why)
+{
+	int sub;
+	size_t len = *n, off = strip_marks(s, &len, &sub);
+	int rc = check_ascii((uint8_t *)s + off, len, why);
+
+	if (rc != 0)
+		return rc;
+	if (off != 0)
+		memmove(s, s + off, len);
+	*n = len;
+	return 0;
+}
+
 int cp_norm_domain(const char *s, size_t n, struct cp_ind *out, const char **why)
 {
 	int non_ascii = 0;
 
+	int sub;
+
 	out->type = CP_T_DOMAIN;
 	out->plen = 0;
-	out->subdomains = 0;
-	if (n >= 2 && s[0] == '*' && s[1] == '.') {
-		s += 2, n -= 2;
-		out->subdomains = 1;
-	} else if (n >= 1 && s[0] == '.') {
-		s += 1, n -= 1;
-		out->subdomains = 1;
-	}
-	if (n > 0 && s[n - 1] == '.')
-		n--;
+	s += strip_marks(s, &n, &sub);
+	out->subdomains = (uint8_t)sub;
 	for (size_t i = 0; i < n; i++)
 		non_ascii |= (uint8_t)s[i] >= 0x80;
 	if (non_ascii) {

@@ -191,8 +191,11 @@ static int l7(struct cp_inspector *in, struct pinfo *pi, const uint8_t *f,
 			r = cp_parse_dns_tcp(pay, n, &msg, &mn);
 		if (r == CP_L7_OK)
 			r = cp_parse_dns_query(msg, mn, pi->d->name, &mn, &why);
-		if (r == CP_L7_OK)
-			set_name(pi, pi->d->name, mn, CP_ON_DNS);
+		/* In place already, and whole: a ':' in a label is no port. */
+		if (r == CP_L7_OK) {
+			pi->name_len = (uint16_t)mn;
+			pi->name_on = CP_ON_DNS;
+		}
 		count_l7(r, why, st);
 		return 1;
 	}
@@ -269,15 +272,14 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 						     .on = k ? CP_ON_IP_DST : CP_ON_IP_SRC });
 		}
 	}
-	/* Names on the wire are ASCII (IDNs travel as punycode); raw UTF-8
-	 * would reach libidn2, which allocates, so it is left out. */
-	if (pi->name_len != 0 && !non_ascii(pi->d->name, pi->name_len) &&
-	    cp_norm_domain(pi->d->name, pi->name_len, ind, &why) == 0) {
+	/* Names on the wire are ASCII (IDNs travel as punycode): raw UTF-8
+	 * would need libidn2, which allocates, so it is refused and left out. */
+	size_t nl = pi->name_len;
+	if (nl != 0 && cp_norm_domain_inplace(pi->d->name, &nl, &why) == 0) {
 		uint16_t off[128];
 		struct klist *l = &in->dom;
-		memcpy(pi->d->name, ind->v, ind->len);  /* canonical from here on */
-		pi->d->name[ind->len] = '\0';
-		pi->name_len = (uint16_t)ind->len;
+		pi->d->name[nl] = '\0';  /* canonical from here on */
+		pi->name_len = (uint16_t)nl;
 		unsigned room = l->cap - l->n < 128 ? l->cap - l->n : 128;
 		unsigned k = cp_store_domain_keys(s, pi->d->name, pi->name_len, in->labels, l->key + l->n,
 						  off, room);

@@ -240,3 +240,41 @@ Test(norm, names)
 	cr_expect_neq(cp_action_parse("none", &a), 0);
 	cr_expect(CP_ACT_ALLOW > CP_ACT_DROP && CP_ACT_DROP > CP_ACT_ALERT);
 }
+
+/* The data plane's in-place form agrees with cp_norm_domain on every ASCII
+ * name, and leaves a name it refuses as it was (pattern scans see it). */
+Test(norm, domain_inplace)
+{
+	static const char *const names[] = {
+		"Example.COM", "example.com.", "*.Example.com.", ".evil.com", "XN--BCHER-KVA.DE",
+		"_dmarc.example.com", "", ".", "a..b", "a b.com", "Evil.COM/x", "A:B.Evil.com",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", "bücher.de",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *in = names[i];
+		char buf[300], want[CP_IND_MAX + 1];
+		size_t n = strlen(in);
+		struct cp_ind ind;
+		const char *why = NULL, *why2 = NULL;
+
+		memcpy(buf, in, n + 1);
+		int rc = cp_norm_domain_inplace(buf, &n, &why);
+		int ascii = strcmp(in, "bücher.de") != 0;
+		if (!ascii) {
+			cr_expect_neq(rc, 0, "'%s': non-ASCII is refused on the data plane", in);
+			cr_expect_str_eq(why, "invalid character in domain");
+		} else if (cp_norm_domain(in, strlen(in), &ind, &why2) == 0) {
+			cp_ind_format(&ind, want, sizeof(want));
+			cr_assert_eq(rc, 0, "'%s' refused in place: %s", in, why);
+			cr_expect_eq(n, strlen(want), "'%s': length %zu", in, n);
+			cr_expect_eq(memcmp(buf, want, n), 0, "'%s' -> '%.*s', want '%s'", in, (int)n,
+				     buf, want);
+			continue;
+		} else {
+			cr_expect_neq(rc, 0, "'%s' accepted in place", in);
+			cr_expect_str_eq(why, why2, "'%s': reason", in);
+		}
+		cr_expect_str_eq(buf, in, "'%s' changed although refused", in);
+	}
+}
