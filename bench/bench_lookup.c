@@ -130,8 +130,8 @@ static double time_reads(const uint8_t *const *at, uint64_t n)
 }
 
 /* A buffer of 4 KiB pages, or one advised for huge pages: which reads
- * faster depends on the machine (on this VM's paging, random reads over
- * 1 GiB took 17 ns on 4 KiB pages and 25 on huge ones). */
+ * faster depends on the machine (on this VM neither is reliably faster:
+ * over 0.34 GB, 13.6-98 ns on 4 KiB pages and 12.5-16.3 on huge ones). */
 static uint8_t *rr_buffer(size_t bytes, int huge)
 {
 	uint8_t *p = huge ? cp_mem_alloc(bytes)
@@ -192,6 +192,8 @@ static double run_randread(size_t bytes, uint64_t n, const struct cp_snap *snap)
 		for (uint64_t i = 0; i < n; i++)
 			at[i] = buf + off[i] * 64;
 		double t = time_reads(at, n);
+		fprintf(stderr, "random reads over %.2f GB of %s pages: %.1f ns\n", (double)bytes / 1e9,
+			huge ? "huge" : "4 KiB", t);
 		if (ns == 0 || t < ns)
 			ns = t;
 		if (huge)
