@@ -120,6 +120,8 @@ static int ja3_list(struct ja3 *j, struct cur v, unsigned width)
 
 	if (v.n % width != 0)
 		return -1;
+	if (j == NULL)
+		return 0;  /* whole elements only, so none is torn: nothing to read */
 	while (v.n != 0) {
 		if ((width == 1 ? u8(&v, &x) : u16(&v, &x)) != 0)
 			return -1;
@@ -180,11 +182,17 @@ static int extensions(struct cur e, struct cp_tls_hello *h, struct ja3 *j)
 static int hello(struct cur b, struct cp_tls_hello *h, int want_ja3)
 {
 	struct cur ciphers, exts = { NULL, 0 };
-	struct ja3 j = { .first = 1, .n = 0 }, *jp = want_ja3 ? &j : NULL;
+	/* Set up only when wanted: an initialiser zeroed its 256-byte buffer
+	 * and the MD5 state for every ClientHello. */
+	struct ja3 j, *jp = NULL;
 	unsigned version;
 
-	if (jp != NULL)
+	if (want_ja3) {
+		j.first = 1;
+		j.n = 0;
 		md5_init(&j.md5);
+		jp = &j;
+	}
 	if (u16(&b, &version) != 0 || take(&b, 32, NULL) != 0 || vec(&b, 1, NULL) != 0 ||
 	    vec(&b, 2, &ciphers) != 0 || vec(&b, 1, NULL) != 0)
 		return -1;
