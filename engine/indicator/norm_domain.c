@@ -132,9 +132,7 @@ int cp_norm_domain_inplace(char *s, size_t *n, const char **why)
 
 int cp_norm_domain(const char *s, size_t n, struct cp_ind *out, const char **why)
 {
-	int non_ascii = 0;
-
-	int sub;
+	int non_ascii = 0, sub;
 
 	out->type = CP_T_DOMAIN;
 	out->plen = 0;
