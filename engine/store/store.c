@@ -228,6 +228,8 @@ unsigned cp_store_domain_keys(const struct cp_store *s, const char *name, size_t
 		return 0;
 	cp__key_bytes(s->seed, cp__tweak(CP_T_DOMAIN, 0), name, n, &keys[k]);
 	offs[k++] = 0;
+	if (labels == 0)
+		return k;  /* no subdomain indicators: no suffix to walk to */
 	left = labels == ~0ull ? 0 : cp__labels(name, n);
 	for (size_t i = 0; i < n && k < max; i++) {
 		if (i != 0 && name[i - 1] != '.')
