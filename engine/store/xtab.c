@@ -66,7 +66,6 @@ static inline uint32_t probe96(const struct cp_xtab *t, uint64_t pos, const stru
 	const struct cp_slot96 *s = (const struct cp_slot96 *)t->slots + pos;
 	const struct cp_slot96 *e = &s[W96 - 1];
 	uint32_t ref = 0;
-
 	unsigned m = 0;
 
 	for (unsigned i = 0; i < W96; i++)
