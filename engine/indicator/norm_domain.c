@@ -6,6 +6,7 @@
  * RFC 1035 limits: labels 1..63 bytes, the name at most 253.
  */
 #include "indicator/indicator.h"
+#include "common/vec16.h"
 
 #include <errno.h>
 #include <idn2.h>
@@ -64,10 +65,71 @@ static int check_name(const uint8_t *p, size_t n, const char **why)
 	return 0;
 }
 
+#ifdef CP_VEC16
+/* The check of check_name, 16 bytes at a time, with the lower-casing
+ * after it: 0 when the name is valid and now lower case, -1 (p unchanged)
+ * otherwise, and check_name then says why. Every DNS, SNI and Host name
+ * goes through here, and the byte loop (a table load and two branches a
+ * byte, its exit mispredicted once a name) was ~20 % of a DNS packet's
+ * time. 1 <= n <= NAME_MAX_LEN. */
+static int lower_fast(uint8_t *p, size_t n)
+{
+	uint64_t dots[4] = { 0 };  /* bit i: p[i] is a dot */
+
+	for (size_t i = 0; i < n; i += 16) {
+		size_t k = n - i < 16 ? n - i : 16;
+		unsigned live = (1u << k) - 1;
+		__m128i v = cp_vload(p + i, k);
+		__m128i alnum = _mm_or_si128(_mm_or_si128(cp_vrange(v, 'a', 26), cp_vrange(v, 'A', 26)),
+					     cp_vrange(v, '0', 10));
+		unsigned dot = cp_veq(v, '.');
+		unsigned ok = (unsigned)_mm_movemask_epi8(alnum) | dot | cp_veq(v, '-') | cp_veq(v, '_');
+		if ((ok & live) != live)
+			return -1;
+		dots[i / 64] |= (uint64_t)(dot & live) << (i % 64);
+	}
+	/* Empty labels: a dot first, last, or next to another. */
+	if ((dots[0] & 1) || (dots[(n - 1) / 64] >> ((n - 1) % 64) & 1))
+		return -1;
+	for (unsigned w = 0; w < 4; w++)
+		if (dots[w] & (dots[w] >> 1 | (w < 3 ? dots[w + 1] << 63 : 0)))
+			return -1;
+	/* Labels longer than 63 bytes need a name longer than that. */
+	if (n > LABEL_MAX_LEN) {
+		size_t prev = 0;  /* where the current label starts */
+		for (unsigned w = 0; w < 4; w++)
+			for (uint64_t d = dots[w]; d != 0; d &= d - 1) {
+				size_t at = w * 64 + (size_t)__builtin_ctzll(d);
+				if (at - prev > LABEL_MAX_LEN)
+					return -1;
+				prev = at + 1;
+			}
+		if (n - prev > LABEL_MAX_LEN)
+			return -1;
+	}
+	for (size_t i = 0; i < n; i += 16) {
+		size_t k = n - i < 16 ? n - i : 16;
+		__m128i v = cp_vload(p + i, k);
+		v = _mm_add_epi8(v, _mm_and_si128(cp_vrange(v, 'A', 26), _mm_set1_epi8(0x20)));
+		cp_vstore(p + i, v, k);
+	}
+	return 0;
+}
+#else
+static int lower_fast(uint8_t *p, size_t n)
+{
+	(void)p, (void)n;
+	return -1;
+}
+#endif
+
 /* Lower-cases and checks an ASCII name in place; a name it refuses is left
  * as it was. */
 static int check_ascii(uint8_t *p, size_t n, const char **why)
 {
+	if (n != 0 && n <= NAME_MAX_LEN && lower_fast(p, n) == 0)
+		return 0;
+	/* Refused, or no SSE2: the byte loop, which says why. */
 	int rc = check_name(p, n, why);
 
 	if (rc == 0)

@@ -5,6 +5,7 @@
  * 63 bytes, names of at most 255 bytes on the wire (253 as text), which
  * bounds labels at 127. */
 #include "parse/parse.h"
+#include "common/vec16.h"
 
 #include <string.h>
 
@@ -23,6 +24,30 @@ enum cp_l7 cp_parse_dns_tcp(const uint8_t *pay, size_t len, const uint8_t **msg,
 	*msg = pay + 2;
 	*msg_len = n;
 	return CP_L7_OK;
+}
+
+/* Copies a label of l bytes; returns -1 when it holds a dot or a NUL,
+ * which a name's text cannot carry. One pass copies and checks: two memchr
+ * calls a label cost 9 % of a DNS packet, and a byte loop mispredicted its
+ * exit once a label. A label of up to 16 bytes is one load, two compares
+ * and one store. */
+static int copy_label(const uint8_t *src, unsigned l, char *dst)
+{
+#ifdef CP_VEC16
+	if (l <= 16) {
+		__m128i v = cp_vload(src, l);
+		cp_vstore(dst, v, l);
+		/* The bytes past l read as zero: the mask keeps them from counting. */
+		return ((cp_veq(v, '.') | cp_veq(v, '\0')) & ((1u << l) - 1)) != 0 ? -1 : 0;
+	}
+#endif
+	uint8_t odd = 0;
+
+	for (unsigned k = 0; k < l; k++) {
+		odd |= (uint8_t)(src[k] == '.' || src[k] == '\0');
+		dst[k] = (char)src[k];
+	}
+	return odd ? -1 : 0;
 }
 
 static enum cp_l7 bad(enum cp_anomaly *why, enum cp_anomaly a)
@@ -67,15 +92,7 @@ enum cp_l7 cp_parse_dns_query(const uint8_t *m, size_t len, char *out, size_t *n
 			return bad(why, CP_AN_DNS_TRUNC);
 		if (o != 0)
 			out[o++] = '.';
-		/* One pass copies and checks: labels are short, and two memchr
-		 * calls a label cost 9 % of a DNS packet. */
-		uint8_t bad_bytes = 0;
-		for (unsigned k = 0; k < l; k++) {
-			uint8_t c = m[at + 1 + k];
-			bad_bytes |= (uint8_t)(c == '.' || c == '\0');
-			out[o + k] = (char)c;
-		}
-		if (bad_bytes)
+		if (copy_label(m + at + 1, l, out + o) != 0)
 			return bad(why, CP_AN_DNS_LABEL);
 		o += l;
 		at += 1u + l;

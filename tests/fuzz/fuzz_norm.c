@@ -4,9 +4,35 @@
 #include "indicator/indicator.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The data plane's in-place form, in a buffer of exactly the name's size
+ * (so a read or write past it is caught), agrees with cp_norm_domain on an
+ * ASCII name, and leaves a name it refuses as it was. */
+static void inplace_agrees(const char *s, size_t size, int rc, const struct cp_ind *a)
+{
+	const char *why;
+	size_t n = size;
+	char *p = malloc(size + 1);
+
+	for (size_t i = 0; i < size; i++)
+		if ((uint8_t)s[i] >= 0x80)
+			n = 0;
+	if (p == NULL || n == 0) {
+		free(p);
+		return;
+	}
+	memcpy(p, s, size);
+	int r = cp_norm_domain_inplace(p, &n, &why);
+	if ((r == 0) != (rc == 0) ||
+	    (r == 0 && (n != a->len || memcmp(p, a->v, n) != 0)) ||
+	    (r != 0 && memcmp(p, s, size) != 0))
+		__builtin_trap();
+	free(p);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,6 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	rc = t == CP_T__COUNT ? cp_norm_auto(s, size, &a, &why)
 			      : cp_norm((enum cp_itype)t, s, size, &a, &why);
+	if (t == CP_T_DOMAIN)
+		inplace_agrees(s, size, rc, &a);
 	if (rc != 0)
 		return 0;
 	/* The text form of a subdomain indicator is its name; the wildcard

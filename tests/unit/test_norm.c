@@ -278,3 +278,84 @@ Test(norm, domain_inplace)
 		cr_expect_str_eq(buf, in, "'%s' changed although refused", in);
 	}
 }
+
+/* The rules of a host name, written plainly: the reference for the
+ * in-place form, whose check runs 16 bytes at a time. */
+static int ref_domain(const char *s, size_t n, char *out, size_t *on)
+{
+	size_t off = n >= 2 && s[0] == '*' && s[1] == '.' ? 2 : n >= 1 && s[0] == '.' ? 1 : 0;
+	size_t len = n - off, label = 0;
+
+	if (len > 0 && s[off + len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[off + i];
+		if (c == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_') ||
+		    ++label > 63)
+			return -1;
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	if (label == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (s[off + i] == '.')
+			out[i] = '.';
+	*on = len;
+	return 0;
+}
+
+/* Random names around every edge the chunked check has: labels of 62-65
+ * bytes, names of 252-255, dots at chunk and word boundaries, and bytes
+ * that are not allowed, against the reference above. */
+Test(norm, domain_inplace_random)
+{
+	static const char alpha[] = "abcXYZ09-_..........*: \x80\xff";
+	uint64_t r = 0x1234567;
+
+	for (unsigned t = 0; t < 200000; t++) {
+		char in[300], buf[300], want[300];
+		size_t n = 0, wn = 0;
+		unsigned shape = t % 4;
+
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t target = shape == 0 ? (r >> 33) % 40 : shape == 1 ? 240 + (r >> 33) % 20
+								   : (r >> 33) % 270;
+		while (n < target) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			size_t lab = shape == 2 ? 60 + (r >> 40) % 7 : 1 + (r >> 40) % 20;
+			for (size_t k = 0; k < lab && n < target; k++) {
+				r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+				unsigned x = (unsigned)(r >> 33);
+				/* Mostly letters; one byte in 64 from the odd alphabet. */
+				in[n++] = x % 64 == 0 ? alpha[(x >> 8) % (sizeof(alpha) - 1)]
+						      : (char)('a' + (x >> 8) % 26 - ((x >> 16) % 3 == 0 ? 32 : 0));
+			}
+			if (n < target)
+				in[n++] = '.';
+		}
+		in[n] = '\0';
+		memcpy(buf, in, n + 1);
+		size_t bn = n;
+		const char *why = NULL;
+		int rc = cp_norm_domain_inplace(buf, &bn, &why);
+		int wrc = ref_domain(in, n, want, &wn);
+		cr_assert_eq(rc == 0, wrc == 0, "'%s' (%zu bytes): in place %d, reference %d", in, n,
+			     rc, wrc);
+		if (rc == 0) {
+			cr_assert_eq(bn, wn, "'%s': length", in);
+			cr_assert_eq(memcmp(buf, want, wn), 0, "'%s' -> '%.*s'", in, (int)bn, buf);
+		} else {
+			cr_assert_not_null(why);
+			cr_assert_eq(memcmp(buf, in, n + 1), 0, "'%s' changed although refused", in);
+		}
+	}
+}

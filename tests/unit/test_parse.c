@@ -200,6 +200,53 @@ Test(parse, dns_limits_and_labels)
 	cr_expect_eq(why, CP_AN_DNS_LABEL);
 }
 
+/* Every label length up to past the 16-byte copy, with a dot or a NUL at
+ * each place in it: refused, whether or not 16 bytes follow the label (an
+ * EDNS record after the question makes them follow). The same bytes just
+ * after the label are not part of it. */
+Test(parse, dns_label_bytes)
+{
+	char out[CP_DNS_NAME_MAX + 1], want[64];
+	enum cp_anomaly why;
+
+	for (unsigned l = 1; l <= 20; l++) {
+		for (unsigned pad = 0; pad <= 32; pad += 32) {
+			for (unsigned at = 0; at <= l; at++) {
+				for (unsigned c = 0; c < 2; c++) {
+					uint8_t q[128];
+					struct fb f = { .n = 0 };
+					size_t k = 0;
+					q[k++] = (uint8_t)l;
+					memset(q + k, 'x', l);
+					/* at == l: the odd byte is the next label's length. */
+					if (at < l)
+						q[k + at] = c ? '.' : '\0';
+					k += l;
+					q[k++] = at == l ? (c ? '.' : 1) : 1;
+					memset(q + k, 'y', q[k - 1]);
+					k += q[k - 1];
+					q[k++] = 0;
+					dns_msg(&f, q, k, 0x0100);
+					for (unsigned i = 0; i < pad; i++)
+						f.b[f.n++] = (uint8_t)(i % 2 ? '.' : 0);
+					enum cp_l7 r = dns(&f, out, &why);
+					if (at < l) {
+						cr_assert_eq(r, CP_L7_BAD, "l %u pad %u at %u c %u", l, pad, at, c);
+						cr_assert_eq(why, CP_AN_DNS_LABEL);
+						continue;
+					}
+					cr_assert_eq(r, CP_L7_OK, "l %u pad %u c %u", l, pad, c);
+					memset(want, 'x', l);
+					want[l] = '.';
+					memset(want + l + 1, 'y', q[l + 1]);
+					want[l + 1 + q[l + 1]] = '\0';
+					cr_assert_str_eq(out, want);
+				}
+			}
+		}
+	}
+}
+
 Test(parse, dns_over_tcp)
 {
 	const uint8_t *m;
