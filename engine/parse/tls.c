@@ -24,7 +24,7 @@ struct cur {
 	size_t n;
 };
 
-static int take(struct cur *c, size_t k, struct cur *sub)
+static inline int take(struct cur *c, size_t k, struct cur *sub)
 {
 	if (k > c->n)
 		return -1;
@@ -35,7 +35,7 @@ static int take(struct cur *c, size_t k, struct cur *sub)
 	return 0;
 }
 
-static int u8(struct cur *c, unsigned *v)
+static inline int u8(struct cur *c, unsigned *v)
 {
 	if (c->n < 1)
 		return -1;
@@ -43,7 +43,7 @@ static int u8(struct cur *c, unsigned *v)
 	return take(c, 1, NULL);
 }
 
-static int u16(struct cur *c, unsigned *v)
+static inline int u16(struct cur *c, unsigned *v)
 {
 	if (c->n < 2)
 		return -1;
@@ -52,7 +52,7 @@ static int u16(struct cur *c, unsigned *v)
 }
 
 /* Takes a vector with a 1- or 2-byte length prefix. */
-static int vec(struct cur *c, unsigned lenbytes, struct cur *sub)
+static inline int vec(struct cur *c, unsigned lenbytes, struct cur *sub)
 {
 	unsigned k;
 
@@ -61,7 +61,7 @@ static int vec(struct cur *c, unsigned lenbytes, struct cur *sub)
 	return take(c, k, sub);
 }
 
-static int grease(unsigned v)
+static inline int grease(unsigned v)
 {
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
@@ -227,7 +227,12 @@ enum cp_l7 cp_parse_tls_hello_ja3(const uint8_t *pay, size_t len, struct cp_tls_
 	struct cur c = { pay, len }, rec, body;
 	unsigned type, ver = 0, rlen = 0, hs;  /* set by u16: len >= 5 was checked */
 
-	memset(h, 0, sizeof(*h));
+	/* Not the whole struct: its 256-byte name buffer is written only up
+	 * to the name's NUL. */
+	h->sni[0] = '\0';
+	h->sni_len = 0;
+	memset(h->ja3, 0, sizeof(h->ja3));
+	memset(h->ja3_hex, 0, sizeof(h->ja3_hex));
 	if (len < 1 || pay[0] != REC_HANDSHAKE)
 		return CP_L7_NONE;
 	if (len < 5)
