@@ -49,6 +49,7 @@ struct pinfo {
 	uint8_t name_on;
 	uint8_t has_ja3;
 	uint8_t has_url;
+	uint8_t name_canon;      /* the name needs no normalising (DNS) */
 	uint16_t name_len;       /* 0: no name */
 	struct pdata *d;
 };
@@ -177,6 +178,7 @@ static int l7(struct cp_inspector *in, struct pinfo *pi, const uint8_t *f,
 	enum cp_anomaly why = CP_AN_NONE;
 	enum cp_l7 r;
 	const char *w;
+	int canon;
 
 	if (pi->p.frag == CP_FRAG_LATER) {
 		st->uninspected += pi->p.proto == 6 || pi->p.proto == 17;
@@ -190,11 +192,12 @@ static int l7(struct cp_inspector *in, struct pinfo *pi, const uint8_t *f,
 		if (pi->p.proto == 6)
 			r = cp_parse_dns_tcp(pay, n, &msg, &mn);
 		if (r == CP_L7_OK)
-			r = cp_parse_dns_query(msg, mn, pi->d->name, &mn, &why);
+			r = cp_parse_dns_query(msg, mn, pi->d->name, &mn, &canon, &why);
 		/* In place already, and whole: a ':' in a label is no port. */
 		if (r == CP_L7_OK) {
 			pi->name_len = (uint16_t)mn;
 			pi->name_on = CP_ON_DNS;
+			pi->name_canon = (uint8_t)canon;
 		}
 		count_l7(r, why, st);
 		return 1;
@@ -275,7 +278,7 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 	/* Names on the wire are ASCII (IDNs travel as punycode): raw UTF-8
 	 * would need libidn2, which allocates, so it is refused and left out. */
 	size_t nl = pi->name_len;
-	if (nl != 0 && cp_norm_domain_inplace(pi->d->name, &nl, &why) == 0) {
+	if (nl != 0 && (pi->name_canon || cp_norm_domain_inplace(pi->d->name, &nl, &why) == 0)) {
 		uint16_t off[128];
 		struct klist *l = &in->dom;
 		pi->d->name[nl] = '\0';  /* canonical from here on */
@@ -548,6 +551,7 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 		pi->l4ok = a == CP_AN_NONE;
 		pi->app = CP_APP_NONE;
 		pi->name_len = 0;
+		pi->name_canon = 0;
 		pi->has_url = 0;
 		pi->has_ja3 = 0;
 		st->packets++;

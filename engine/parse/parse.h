@@ -74,9 +74,12 @@ enum cp_l7 cp_parse_dns_tcp(const uint8_t *pay, size_t len, const uint8_t **msg,
 
 /* The first question's name of a DNS query, dotted, into out (at least
  * CP_DNS_NAME_MAX + 1 bytes, NUL-terminated); *n its length. NONE for a
- * response, another opcode, no question, or the root name. */
+ * response, another opcode, no question, or the root name. *canon is 1 when
+ * the name is canonical as it stands (lower-case letters, digits, '-' and
+ * '_' between its dots: cp_norm_domain_inplace would leave it unchanged),
+ * so the fast path need not normalise it again; 0 otherwise. */
 #define CP_DNS_NAME_MAX 253
-enum cp_l7 cp_parse_dns_query(const uint8_t *msg, size_t len, char *out, size_t *n,
+enum cp_l7 cp_parse_dns_query(const uint8_t *msg, size_t len, char *out, size_t *n, int *canon,
 			      enum cp_anomaly *why);
 
 struct cp_tls_hello {

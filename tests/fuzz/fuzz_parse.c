@@ -4,10 +4,28 @@
  *   4: an HTTP payload
  * Starting some inputs at L7 lets the fuzzer reach deep states without first
  * building a valid frame around them. */
+#include "indicator/indicator.h"
 #include "parse/parse.h"
 
 #include <stdint.h>
 #include <string.h>
+
+/* A name the parse calls canonical is one the normaliser leaves as it is. */
+static void dns(const uint8_t *p, size_t n, char *name)
+{
+	enum cp_anomaly why;
+	const char *w;
+	char copy[CP_DNS_NAME_MAX + 1];
+	size_t k, k2;
+	int canon;
+
+	if (cp_parse_dns_query(p, n, name, &k, &canon, &why) != CP_L7_OK || !canon)
+		return;
+	memcpy(copy, name, k);
+	k2 = k;
+	if (cp_norm_domain_inplace(copy, &k2, &w) != 0 || k2 != k || memcmp(copy, name, k) != 0)
+		__builtin_trap();
+}
 
 static void l7(const uint8_t *p, size_t n, unsigned which)
 {
@@ -19,9 +37,9 @@ static void l7(const uint8_t *p, size_t n, unsigned which)
 	size_t k;
 
 	if (which == 0 || which == 1)
-		cp_parse_dns_query(p, n, name, &k, &why);
+		dns(p, n, name);
 	if ((which == 0 || which == 2) && cp_parse_dns_tcp(p, n, &m, &k) == CP_L7_OK)
-		cp_parse_dns_query(m, k, name, &k, &why);
+		dns(m, k, name);
 	if (which == 0 || which == 3) {
 		enum cp_l7 r = cp_parse_tls_hello(p, n, &th, &why);
 		/* Without the JA3 the verdict must be the same. */

@@ -3,6 +3,7 @@
  * long IPv6 chains, DNS pointer loops, TLS lengths that lie. */
 #include "helpers.h"
 #include "frames.h"
+#include "indicator/indicator.h"
 #include "parse/parse.h"
 
 #include <nettle/md5.h>
@@ -113,7 +114,8 @@ Test(parse, ipv6_extension_chains)
 static enum cp_l7 dns(const struct fb *f, char *out, enum cp_anomaly *why)
 {
 	size_t n;
-	return cp_parse_dns_query(f->b, f->n, out, &n, why);
+	int canon;
+	return cp_parse_dns_query(f->b, f->n, out, &n, &canon, why);
 }
 
 Test(parse, dns_query_names)
@@ -123,19 +125,67 @@ Test(parse, dns_query_names)
 	char out[CP_DNS_NAME_MAX + 1];
 	enum cp_anomaly why = CP_AN_NONE;
 	size_t n;
+	int canon;
 
 	dns_msg(&f, www, sizeof(www), 0x0100);
-	cr_assert_eq(cp_parse_dns_query(f.b, f.n, out, &n, &why), CP_L7_OK);
+	cr_assert_eq(cp_parse_dns_query(f.b, f.n, out, &n, &canon, &why), CP_L7_OK);
 	cr_expect_str_eq(out, "www.Example.com");
 	cr_expect_eq(n, 15u);
+	cr_expect_eq(canon, 0, "upper case: the name still needs normalising");
 	for (size_t len = 0; len < 12 + sizeof(www); len++)
-		cr_assert_eq(cp_parse_dns_query(f.b, len, out, &n, &why), CP_L7_BAD, "len %zu", len);
+		cr_assert_eq(cp_parse_dns_query(f.b, len, out, &n, &canon, &why), CP_L7_BAD, "len %zu", len);
 	f.n = 0;
 	dns_msg(&f, www, sizeof(www), 0x8180);  /* a response */
 	cr_expect_eq(dns(&f, out, &why), CP_L7_NONE);
 	f.n = 0;
 	dns_msg(&f, "", 1, 0x0100);  /* the root */
 	cr_expect_eq(dns(&f, out, &why), CP_L7_NONE);
+}
+
+/* The parse says a name is canonical only when the normaliser would leave
+ * it as it is: labels short (one vector) and long (the byte loop), and
+ * each kind of byte that makes a name not so. */
+Test(parse, dns_canonical_names)
+{
+	static const struct {
+		const char *name;
+		int canon;
+	} cases[] = {
+		{ "www.example.com", 1 },
+		{ "_dmarc.ex-ample.c0m", 1 },
+		{ "a.b", 1 },
+		{ "abcdefghijklmnopqrstuvwxyz0123456789-_.example.com", 1 },
+		{ "abcdefghijklmnopqrstuvwxyz0123456789-_.exAmple.com", 0 },
+		{ "abcdefghijklmnopqrstuvwxyZ0123456789-_.example.com", 0 },
+		{ "www.Example.com", 0 },
+		{ "a*b.com", 0 },
+		{ "a b.com", 0 },
+		{ "caf\xc3\xa9.fr", 0 },
+		{ "xn--caf-dma.fr", 1 },
+		{ "a:b.com", 0 },
+		{ "abcdefghijklmnopqrstu/wxyz.com", 0 },
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fb f = { .n = 0 };
+		char out[CP_DNS_NAME_MAX + 1], copy[CP_DNS_NAME_MAX + 1];
+		enum cp_anomaly why;
+		const char *w;
+		size_t n, k;
+		int canon = -1;
+
+		dns_query(&f, cases[i].name);
+		cr_assert_eq(cp_parse_dns_query(f.b, f.n, out, &n, &canon, &why), CP_L7_OK, "%s",
+			     cases[i].name);
+		cr_assert_str_eq(out, cases[i].name);
+		cr_expect_eq(canon, cases[i].canon, "%s", cases[i].name);
+		memcpy(copy, out, n + 1);
+		k = n;
+		int unchanged = cp_norm_domain_inplace(copy, &k, &w) == 0 && k == n &&
+				memcmp(copy, out, n) == 0;
+		cr_expect_eq(unchanged, cases[i].canon, "%s: the normaliser %s it", cases[i].name,
+			     unchanged ? "leaves" : "changes or refuses");
+	}
 }
 
 Test(parse, dns_compression_pointers)
