@@ -75,17 +75,20 @@ static int check_name(const uint8_t *p, size_t n, const char **why)
 static int lower_fast(uint8_t *p, size_t n)
 {
 	uint64_t dots[4] = { 0 };  /* bit i: p[i] is a dot */
+	unsigned upper = 0;        /* any upper-case letter */
 
 	for (size_t i = 0; i < n; i += 16) {
 		size_t k = n - i < 16 ? n - i : 16;
 		unsigned live = (1u << k) - 1;
 		__m128i v = cp_vload(p + i, k);
-		__m128i alnum = _mm_or_si128(_mm_or_si128(cp_vrange(v, 'a', 26), cp_vrange(v, 'A', 26)),
-					     cp_vrange(v, '0', 10));
+		unsigned up = (unsigned)_mm_movemask_epi8(cp_vrange(v, 'A', 26));
 		unsigned dot = cp_veq(v, '.');
-		unsigned ok = (unsigned)_mm_movemask_epi8(alnum) | dot | cp_veq(v, '-') | cp_veq(v, '_');
+		unsigned ok = (unsigned)_mm_movemask_epi8(_mm_or_si128(cp_vrange(v, 'a', 26),
+								       cp_vrange(v, '0', 10))) |
+			      up | dot | cp_veq(v, '-') | cp_veq(v, '_');
 		if ((ok & live) != live)
 			return -1;
+		upper |= up & live;
 		dots[i / 64] |= (uint64_t)(dot & live) << (i % 64);
 	}
 	/* Empty labels: a dot first, last, or next to another. */
@@ -107,7 +110,8 @@ static int lower_fast(uint8_t *p, size_t n)
 		if (n - prev > LABEL_MAX_LEN)
 			return -1;
 	}
-	for (size_t i = 0; i < n; i += 16) {
+	/* Most names on the wire are lower case already: nothing to write. */
+	for (size_t i = 0; upper != 0 && i < n; i += 16) {
 		size_t k = n - i < 16 ? n - i : 16;
 		__m128i v = cp_vload(p + i, k);
 		v = _mm_add_epi8(v, _mm_and_si128(cp_vrange(v, 'A', 26), _mm_set1_epi8(0x20)));

@@ -75,7 +75,7 @@ struct ja3 {
 	uint8_t buf[256];
 };
 
-static void ja3_bytes(struct ja3 *j, const uint8_t *p, size_t k)
+static inline void ja3_bytes(struct ja3 *j, const uint8_t *p, size_t k)
 {
 	if (j == NULL)
 		return;  /* no JA3 wanted: the parse still checks every length */
@@ -87,7 +87,7 @@ static void ja3_bytes(struct ja3 *j, const uint8_t *p, size_t k)
 	j->n += k;
 }
 
-static void ja3_put(struct ja3 *j, unsigned v)
+static inline void ja3_put(struct ja3 *j, unsigned v)
 {
 	uint8_t b[8], t[5];
 	size_t k = 0, d = 0;
@@ -105,7 +105,7 @@ static void ja3_put(struct ja3 *j, unsigned v)
 	j->first = 0;
 }
 
-static void ja3_field(struct ja3 *j)
+static inline void ja3_field(struct ja3 *j)
 {
 	ja3_bytes(j, (const uint8_t *)",", 1);
 	if (j != NULL)
@@ -114,7 +114,7 @@ static void ja3_field(struct ja3 *j)
 
 /* Emits a list of width-byte values (1 or 2) in v; -1 when it has a torn
  * element. */
-static int ja3_list(struct ja3 *j, struct cur v, unsigned width)
+static inline int ja3_list(struct ja3 *j, struct cur v, unsigned width)
 {
 	unsigned x;
 
