@@ -137,6 +137,23 @@ Test(inspect, every_match_location)
 	cr_expect_eq(al[0].on, CP_ON_HOST);
 	cr_expect_eq(al[0].subdomains, 0);
 
+	/* A Host longer than one 16-byte chunk, its port past the first one,
+	 * and an SNI as long: cut at the port, lower-cased, matched. */
+	static const char req3[] = "GET / HTTP/1.1\r\nHost: A-Long-Subdomain.Of.EVIL.example:8443\r\n\r\n";
+	f.n = 0;
+	tcp4(&f, 8443, req3, strlen(req3));
+	set_ip(&f, IP_DST, 0xc0000201);
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_assert_eq(na, 1u);
+	cr_expect_eq(al[0].on, CP_ON_HOST);
+	cr_expect_str_eq(al[0].value, "evil.example");
+	client_hello(&h, "a-much-longer-sni-label.EVIL.example");
+	f.n = 0;
+	tcp4(&f, 443, h.f.b, h.f.n);
+	set_ip(&f, IP_DST, 0xc0000201);
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_expect_eq(w.st.matched[CP_ON_SNI], 2u, "the short SNI above and this one");
+
 	/* addresses: exact destination, CIDR source */
 	dns_frame(&f, "clean.example");
 	set_ip(&f, IP_DST, 0xc6336407);  /* 198.51.100.7 */
