@@ -59,6 +59,7 @@ struct cp_gen {
 	char path[4096];
 	struct timespec loaded;      /* CLOCK_REALTIME */
 	double load_ms, swap_ms;     /* open+check, then publish to old freed */
+	int locked;                  /* its pages are locked in memory (--mlock) */
 };
 
 /* The last reload, for status. Written by the control thread only. */
@@ -102,6 +103,7 @@ struct cp_app {
 	struct cp_live live;
 	struct rte_rcu_qsbr *qs;     /* one reader per worker */
 	uint64_t mem_limit;          /* bytes old + new may take in a reload; 0: free RAM */
+	int mlock;                   /* lock each set's pages in memory */
 	enum cp_mode mode;
 	unsigned stats_interval;
 	const char *eve_path;

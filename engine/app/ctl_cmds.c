@@ -83,6 +83,7 @@ static json_t *cmd_status(struct cp_app *app)
 	json_object_set_new(r, "generation", json_integer((json_int_t)g->id));
 	json_object_set_new(r, "snapshot", json_string(g->path));
 	json_object_set_new(r, "loaded", json_string(at));
+	json_object_set_new(r, "locked", json_boolean(g->locked));
 	pthread_mutex_unlock(&app->gen_lock);
 	json_object_set_new(r, "indicators", json_integer((json_int_t)total));
 	json_object_set_new(r, "counts", counts);

@@ -98,6 +98,27 @@ void cp_gen_free(struct cp_gen *g)
 	free(g);
 }
 
+/* With --mlock, a set is locked in memory before it is published: the
+ * lock faults every page in, and a lock the limits refuse leaves the set
+ * in force as it was. A reload then holds both sets locked for a moment,
+ * the worst case its memory check (fits) allows for anyway. */
+static int lock_set(const struct cp_app *app, struct cp_gen *g, const char *path, char *err,
+		    size_t errlen)
+{
+	if (!app->mlock)
+		return 0;
+	int rc = cp_snap_lock(g->snap);
+	if (rc != 0) {
+		snprintf(err, errlen,
+			 "%s: cannot lock the set in memory (--mlock): %s; raise RLIMIT_MEMLOCK "
+			 "(ulimit -l, LimitMEMLOCK=) or grant CAP_IPC_LOCK",
+			 path, strerror(-rc));
+		return rc;
+	}
+	g->locked = 1;
+	return 0;
+}
+
 int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen)
 {
 	size_t sz = rte_rcu_qsbr_get_memsize(app->nworkers);
@@ -113,7 +134,13 @@ int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen
 	struct cp_gen *g = cp_gen_open(path, 1, app->nworkers, NULL, err, errlen);
 	if (g == NULL)
 		return -EINVAL;
-	cp_snap_prefault(g->snap);
+	int rc = lock_set(app, g, path, err, errlen);
+	if (rc != 0) {
+		cp_gen_free(g);
+		return rc;
+	}
+	if (!g->locked)
+		cp_snap_prefault(g->snap);
 	__atomic_store_n(&app->gen, g, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -302,6 +329,10 @@ int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errl
 	struct cp_gen *g = cp_gen_open(path, old->id + 1, app->nworkers, old->store, err, errlen);
 	if (g == NULL)
 		return -EINVAL;
+	if ((rc = lock_set(app, g, path, err, errlen)) != 0) {
+		cp_gen_free(g);
+		return rc;
+	}
 	g->load_ms = now_ms() - t0;
 	pthread_mutex_lock(&app->publish_lock);
 	/* Live changes outlive the set they were made over: rekeyed for the
@@ -320,7 +351,8 @@ int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errl
 	retire(app, old);
 	/* Until here a worker's first touch of a page was a minor fault (the
 	 * page cache holds the file); now every page is mapped. */
-	cp_snap_prefault(g->snap);
+	if (!g->locked)
+		cp_snap_prefault(g->snap);
 	g->swap_ms = now_ms() - t0 - g->load_ms;
 	return 0;
 }

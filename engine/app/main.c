@@ -34,7 +34,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: chokepoint [EAL options] -- --intel SNAP [--eve FILE] [--ctl SOCKET]\n"
-		"                  [--ctl-allow UID[:GID]] [--reload-mem-limit MB]\n"
+		"                  [--ctl-allow UID[:GID]] [--reload-mem-limit MB] [--mlock]\n"
 		"                  [--mode inline|monitor] [--stats-interval S]\n"
 		"\n"
 		"EAL options (DPDK's: cores, memory, devices) go before '--'; for example\n"
@@ -53,6 +53,8 @@ static void usage(FILE *f)
 		"                        socket's group, mode 0660)\n"
 		"  --reload-mem-limit MB refuse a reload whose snapshot and the one in force\n"
 		"                        together exceed MB (default: refuse only past free RAM)\n"
+		"  --mlock               lock each set in memory, so no lookup ever faults; a set\n"
+		"                        the limits cannot lock (ulimit -l) is refused\n"
 		"\n"
 		"Ports are paired 0<->1, 2<->3, ...: what enters one leaves the other. The main lcore\n"
 		"does the control work; every other lcore is a worker. SIGINT or SIGTERM stops it and\n"
@@ -74,6 +76,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "ctl", required_argument, NULL, 'c' },   { "ctl-allow", required_argument, NULL, 'a' },
 		{ "reload-mem-limit", required_argument, NULL, 'M' },
+		{ "mlock", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -82,7 +85,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 	app.eve_path = "eve.json";
 	app.ctl_uid = app.ctl_gid = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:L", opts, NULL)) != -1) {
 		if (c == 'c')
 			app.ctl_path = strcmp(optarg, "none") == 0 ? "" : optarg;
 		else if (c == 'a') {
@@ -99,6 +102,8 @@ static int parse_args(int argc, char **argv, const char **snap)
 				fprintf(stderr, "chokepoint: --reload-mem-limit wants MB > 0\n");
 				return -1;
 			}
+		} else if (c == 'L') {
+			app.mlock = 1;
 		} else if (c == 'i')
 			*snap = optarg;
 		else if (c == 'e')
@@ -242,10 +247,10 @@ static int load_intel(const char *path)
 		return -1;
 	}
 	const struct cp_store *s = cp_gen_current(&app)->store;
-	fprintf(stderr, "chokepoint: %s: %lu ipv4, %lu ipv6, %lu domains, %lu urls, %lu ja3\n",
+	fprintf(stderr, "chokepoint: %s: %lu ipv4, %lu ipv6, %lu domains, %lu urls, %lu ja3%s\n",
 		path, cp_store_count(s, CP_T_IPV4), cp_store_count(s, CP_T_IPV6),
 		cp_store_count(s, CP_T_DOMAIN), cp_store_count(s, CP_T_URL),
-		cp_store_count(s, CP_T_JA3));
+		cp_store_count(s, CP_T_JA3), app.mlock ? ", locked in memory" : "");
 	return 0;
 }
 

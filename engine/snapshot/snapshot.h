@@ -60,6 +60,12 @@ void cp_snap_close(struct cp_snap *snap);
 /* Makes every page of the snapshot resident (page tables filled), so readers
  * take no fault. Control plane. */
 void cp_snap_prefault(const struct cp_snap *snap);
+/* Makes every page resident and locks it (mlock), so that neither the
+ * kernel's reclaim nor swap can make a reader fault: an inline engine that
+ * must never stall asks for it (chokepoint --mlock). Returns 0, or -ENOMEM
+ * or -EPERM from mlock(2) (the RLIMIT_MEMLOCK limit, without
+ * CAP_IPC_LOCK), with nothing left locked. Unlocked when closed. */
+int cp_snap_lock(const struct cp_snap *snap);
 
 /* A section's data, or NULL when absent. Out-parameters may be NULL. */
 const void *cp_snap_section(const struct cp_snap *snap, uint32_t id, uint64_t *size,

@@ -150,6 +150,25 @@ void cp_snap_prefault(const struct cp_snap *snap)
 	(void)sink;
 }
 
+int cp_snap_lock(const struct cp_snap *snap)
+{
+	uint32_t i;
+
+	if (mlock(snap->map, snap->map_size) != 0)
+		return -errno;
+	for (i = 0; i < CP_SNAP_MAX_SECT; i++)
+		if (snap->copy_size[i] != 0 && mlock(snap->data[i], snap->copy_size[i]) != 0)
+			break;
+	if (i == CP_SNAP_MAX_SECT)
+		return 0;
+	int rc = -errno;
+	while (i-- > 0)
+		if (snap->copy_size[i] != 0)
+			munlock(snap->data[i], snap->copy_size[i]);
+	munlock(snap->map, snap->map_size);
+	return rc;
+}
+
 static struct cp_snap *verify(struct cp_snap *snap, const char *path, unsigned flags,
 			      char *err, size_t errlen)
 {

@@ -12,7 +12,8 @@
 #   - the socket is 0660 in a 0750 directory under a hostile umask; other
 #     uids are refused; oversized, partial and broken messages, 17 clients
 #     and a second reload while one runs are handled;
-#   - a live socket is not taken over, a stale one is.
+#   - a live socket is not taken over, a stale one is;
+#   - --mlock locks each set, and a set the limit cannot lock is refused.
 # ENGINE=build/asan/chokepoint runs the same against an ASan build.
 set -euo pipefail
 B=${BUILD:-build}
@@ -239,6 +240,47 @@ if 0 in seen.values():
     sys.exit(f"some value never matched: {seen}")
 EOF2
 echo "all good: $RELOADS reloads, max $maxms ms, rx $rx0 = tx $tx1 + dropped $dr0; live changes ok"
+
+# --mlock: without CAP_IPC_LOCK, under a 5 MiB RLIMIT_MEMLOCK. The 3 MB set
+# starts locked (VmLck), a reload to a small set locks it and unlocks the
+# old one, a reload that would need two large sets locked at once is
+# refused and the set in force stays locked, and a set over the limit
+# does not start at all.
+# Not under ASan, whose mlock does nothing (it would lock the shadow).
+if [ -z "${ENGINE:-}" ]; then
+  "$I" compile -q -o "$D/big2.cpsnap" "$D/big.txt"
+  mlocked() {  # mlocked SNAP LOG [ulimit -l KiB]: execs, so run it in a subshell
+    ulimit -l "${3:-5120}"
+    exec setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock -- \
+      "$E" --no-huge -m 256 --no-pci --no-shconf --file-prefix "${PFX}m" \
+      --lcores '0@0,1@1' --log-level=error \
+      --vdev "net_pcap0,rx_pcap=$D/traffic.pcap,infinite_rx=1,tx_pcap=/dev/null" \
+      --vdev "net_null1" -- --intel "$1" --eve /dev/null --ctl "$D/m.sock" --mlock > "$2" 2>&1
+  }
+  vmlck() { awk '/VmLck/ {print $2}' "/proc/$1/status"; }
+  mlocked "$D/big.cpsnap" "$D/logm" &
+  pids+=($!)
+  mpid=$!
+  for _ in $(seq 100); do grep -q "workers" "$D/logm" 2>/dev/null && break; sleep 0.1; done
+  grep -q "locked in memory" "$D/logm" || fail "--mlock start: $(cat "$D/logm")"
+  mctl() { "$C" --socket "$D/m.sock" --json "$@"; }
+  big_kb=$(( $(stat -c %s "$D/big.cpsnap") / 1024 ))
+  [ "$(vmlck $mpid)" -ge "$big_kb" ] || fail "VmLck $(vmlck $mpid) kB < the set's $big_kb kB"
+  mctl status | grep -q '"locked":true' || fail "status: $(mctl status)"
+  mctl reload "$D/c.cpsnap" | grep -q '"locked":true' || fail "reload to a small set not locked"
+  [ "$(vmlck $mpid)" -lt "$big_kb" ] || fail "the old set stayed locked: VmLck $(vmlck $mpid) kB"
+  mctl reload "$D/big.cpsnap" | grep -q '"generation":3' || fail "reload to the large set"
+  set +e; out=$("$C" --socket "$D/m.sock" reload "$D/big2.cpsnap" 2>&1); rc=$?; set -e
+  [ $rc -eq 1 ] && echo "$out" | grep -q "cannot lock the set in memory" ||
+    fail "a reload over RLIMIT_MEMLOCK: rc=$rc $out"
+  mctl status | grep -q '"generation":3' || fail "the refused reload replaced the set"
+  [ "$(vmlck $mpid)" -ge "$big_kb" ] || fail "the set in force lost its lock"
+  kill -INT $mpid; wait $mpid || fail "--mlock engine exit status"
+  set +e; (mlocked "$D/big.cpsnap" "$D/logm2" 2048); rc=$?; set -e
+  [ $rc -ne 0 ] && grep -q "cannot lock the set in memory" "$D/logm2" ||
+    fail "a set over the limit started: rc=$rc $(cat "$D/logm2")"
+  echo "--mlock: locked $big_kb kB, reloads lock and unlock, over the limit refused"
+fi
 
 # The same, fewer reloads, against the engine built with AddressSanitizer
 # (make test builds it): a use-after-free of a retired set, or a leak on
