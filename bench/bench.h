@@ -63,6 +63,10 @@ struct rte_mempool;
 int bench_ports_start(uint16_t nports, struct rte_mempool *mp);
 /* EAL's -l for bench_eal_init: "0" unless a bench needs a worker lcore. */
 extern const char *bench_lcores;
+/* How bench_store opens its snapshot: CP_SNAP_LAZY, as the engine does
+ * (4 KiB file pages), or CP_SNAP_HUGE with --huge (sections copied to
+ * memory advised for huge pages). */
+extern unsigned bench_snap_flags;
 /* Starts DPDK's EAL on one core with mem_mb of memory and up to two vdevs
  * (NULL: none). */
 int bench_eal_init(unsigned mem_mb, const char *vdev0, const char *vdev1);

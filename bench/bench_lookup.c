@@ -279,8 +279,9 @@ struct cp_store *bench_store(uint64_t seed, uint64_t count, uint64_t npat,
 	double rss_c = (double)cp_mem_rss_peak() / 1e9;
 	t0 = bench_now();
 	/* Opened as the engine opens a set: the file mapped in 4 KiB pages,
-	 * checked a chunk at a time, then prefaulted. */
-	*snap = cp_snap_open(path, CP_SNAP_LAZY, err, sizeof(err));
+	 * checked a chunk at a time, then prefaulted; or, with --huge, copied
+	 * to memory advised for huge pages. */
+	*snap = cp_snap_open(path, bench_snap_flags, err, sizeof(err));
 	if (*snap == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return NULL;
@@ -289,9 +290,10 @@ struct cp_store *bench_store(uint64_t seed, uint64_t count, uint64_t npat,
 	struct cp_store *s = cp_store_open(*snap);
 	double tl = bench_now() - t0;
 	fprintf(stderr, "store: %llu indicators and %llu patterns compiled (in memory, no parsing) "
-			"in %.2f s (%s%.2f GB peak RSS), loaded in %.2f s (%.2f GB RSS now)\n",
+			"in %.2f s (%s%.2f GB peak RSS), loaded in %.2f s (%.2f GB RSS now, %s)\n",
 		(unsigned long long)count, (unsigned long long)npat, tc,
-		st.spilled ? "records spilled, " : "", rss_c, tl, (double)cp_mem_rss_now() / 1e9);
+		st.spilled ? "records spilled, " : "", rss_c, tl, (double)cp_mem_rss_now() / 1e9,
+		bench_snap_flags & CP_SNAP_HUGE ? "copied to huge pages" : "file pages");
 	return s;
 }
 
@@ -346,7 +348,7 @@ int bench_lookup(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' }, { "queries", required_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },        { "no-rte-hash", no_argument, NULL, 'R' },
 		{ "dir", required_argument, NULL, 'd' },   { "seed", required_argument, NULL, 's' },
-		{ "filter", required_argument, NULL, 'f' },
+		{ "filter", required_argument, NULL, 'f' }, { "huge", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lopts o = { .count = 1000000, .queries = 0, .seed = 42, .rte = 1, .dir = "/tmp",
@@ -356,8 +358,10 @@ int bench_lookup(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:q:jRd:s:f:", opts, NULL)) != -1) {
-		if (c == 'n')
+	while ((c = getopt_long(argc, argv, "n:q:jRd:s:f:H", opts, NULL)) != -1) {
+		if (c == 'H')
+			bench_snap_flags = CP_SNAP_HUGE;
+		else if (c == 'n')
 			o.count = strtoull(optarg, NULL, 10);
 		else if (c == 'q')
 			o.queries = strtoull(optarg, NULL, 10);

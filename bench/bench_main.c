@@ -1,6 +1,7 @@
 /* chokepoint-bench: benchmarks with their baselines from the same run.
  * Control-plane tool; the lookup loops run the data-plane code. */
 #include "bench.h"
+#include "snapshot/snapshot.h"
 
 #include <math.h>
 #include <rte_eal.h>
@@ -35,6 +36,7 @@ void bench_figure(const struct bench_out *o, const char *figure, double value, c
 }
 
 const char *bench_lcores = "0";
+unsigned bench_snap_flags = CP_SNAP_LAZY;
 
 int bench_eal_init(unsigned mem_mb, const char *vdev0, const char *vdev1)
 {
@@ -67,17 +69,18 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: chokepoint-bench lookup  [--count N] [--queries N] [--json] [--no-rte-hash]\n"
-		"                                [--filter auto|yes|no] [--dir D] [--seed S]\n"
+		"                                [--filter auto|yes|no] [--dir D] [--seed S] [--huge]\n"
 		"       chokepoint-bench compile [--count N] [--mix all|half|ip|dom] [--json] [--dir D]\n"
 		"                                [--format all|plain|csv|zeek|suricata|iprep|stix|misp|warninglist]\n"
 		"       chokepoint-bench gen     --count N [--seed S] [--mix M] [--format F] [--distinct N] > feed\n"
 		"       chokepoint-bench pipeline [--count N] [--packets N] [--mix 64|imix|dns|tls]\n"
-		"                                 [--patterns N] [--json] [--dir D]\n"
+		"                                 [--patterns N] [--json] [--dir D] [--huge]\n"
 		"       chokepoint-bench reload  [--count N[,N...]] [--reloads K] [--patterns N] [--json]\n"
 		"                                [--dir D]\n"
 		"       chokepoint-bench patterns [--max N] [--scan-mb M] [--size B] [--packets N]\n"
 		"                                 [--no-pipeline] [--json] [--dir D]\n"
-		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n");
+		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n"
+		"--huge: the set copied to memory advised for huge pages, not mapped in file pages.\n");
 }
 
 int main(int argc, char **argv)

@@ -216,7 +216,7 @@ int bench_pipeline(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' }, { "packets", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },        { "dir", required_argument, NULL, 'd' },
 		{ "mix", required_argument, NULL, 'm' },   { "patterns", required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 },
+		{ "huge", no_argument, NULL, 'H' },        { NULL, 0, NULL, 0 },
 	};
 	const char *only = NULL;
 	static const char *const mixes[] = { "64", "imix", "dns", "tls" };
@@ -227,8 +227,10 @@ int bench_pipeline(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:p:jd:m:P:", opts, NULL)) != -1) {
-		if (c == 'n')
+	while ((c = getopt_long(argc, argv, "n:p:jd:m:P:H", opts, NULL)) != -1) {
+		if (c == 'H')
+			bench_snap_flags = CP_SNAP_HUGE;
+		else if (c == 'n')
 			o.count = strtoull(optarg, NULL, 10);
 		else if (c == 'p')
 			o.packets = strtoull(optarg, NULL, 10);

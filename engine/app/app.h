@@ -104,6 +104,7 @@ struct cp_app {
 	struct rte_rcu_qsbr *qs;     /* one reader per worker */
 	uint64_t mem_limit;          /* bytes old + new may take in a reload; 0: free RAM */
 	int mlock;                   /* lock each set's pages in memory */
+	int huge;                    /* copy each set to huge-page memory */
 	enum cp_mode mode;
 	unsigned stats_interval;
 	const char *eve_path;
@@ -133,9 +134,10 @@ static inline const struct cp_gen *cp_gen_current(const struct cp_app *app)
 }
 
 /* intel.c: opens a snapshot as generation id, with pattern scratch for
- * nworkers workers, sharing the pattern databases prev's store holds
- * unchanged (prev may be NULL); NULL with a reason in err. */
-struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers,
+ * app's workers, in file pages or copied to huge pages as app says,
+ * sharing the pattern databases prev's store holds unchanged (prev may be
+ * NULL); NULL with a reason in err. */
+struct cp_gen *cp_gen_open(const char *path, uint64_t id, const struct cp_app *app,
 			   const struct cp_store *prev, char *err, size_t errlen);
 void cp_gen_free(struct cp_gen *g);
 /* Sets up RCU for the workers and loads the first generation. */

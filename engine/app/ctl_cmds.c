@@ -99,6 +99,7 @@ static json_t *cmd_status(struct cp_app *app)
 			    json_boolean(__atomic_load_n(&app->reload_busy, __ATOMIC_ACQUIRE)));
 	json_object_set_new(r, "workers", json_integer(app->nworkers));
 	json_object_set_new(r, "mode", json_string(app->mode == CP_MODE_INLINE ? "inline" : "monitor"));
+	json_object_set_new(r, "huge_pages", json_boolean(app->huge));
 	return r;
 }
 

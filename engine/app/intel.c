@@ -47,7 +47,7 @@ static int gen_scratch(struct cp_gen *g, unsigned nworkers)
 	return cp_store_scratch_new(g->store, nworkers, g->scratch);
 }
 
-struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers,
+struct cp_gen *cp_gen_open(const char *path, uint64_t id, const struct cp_app *app,
 			   const struct cp_store *prev, char *err, size_t errlen)
 {
 	struct cp_gen *g = calloc(1, sizeof(*g));
@@ -57,8 +57,10 @@ struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers,
 		return NULL;
 	}
 	/* Checked without staying resident: a reload's new set is brought in
-	 * (cp_snap_prefault) only once the old one is freed. */
-	g->snap = cp_snap_open(path, CP_SNAP_LAZY, err, errlen);
+	 * (cp_snap_prefault) only once the old one is freed. With --huge-pages
+	 * the large sections are copied (and checked) into memory advised for
+	 * huge pages instead, beside the set in force. */
+	g->snap = cp_snap_open(path, CP_SNAP_LAZY | (app->huge ? CP_SNAP_HUGE : 0), err, errlen);
 	if (g->snap == NULL) {
 		free(g);
 		return NULL;
@@ -73,7 +75,7 @@ struct cp_gen *cp_gen_open(const char *path, uint64_t id, unsigned nworkers,
 		free(g);
 		return NULL;
 	}
-	if (gen_scratch(g, nworkers) != 0) {
+	if (gen_scratch(g, app->nworkers) != 0) {
 		snprintf(err, errlen, "%s: pattern scratch: out of memory", path);
 		cp_gen_free(g);
 		return NULL;
@@ -131,7 +133,7 @@ int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen
 	}
 	for (unsigned i = 0; i < app->nworkers; i++)
 		rte_rcu_qsbr_thread_register(app->qs, i);
-	struct cp_gen *g = cp_gen_open(path, 1, app->nworkers, NULL, err, errlen);
+	struct cp_gen *g = cp_gen_open(path, 1, app, NULL, err, errlen);
 	if (g == NULL)
 		return -EINVAL;
 	int rc = lock_set(app, g, path, err, errlen);
@@ -326,7 +328,7 @@ int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errl
 		path = old->path;
 	if ((rc = fits(app, path, err, errlen)) != 0)
 		return rc;
-	struct cp_gen *g = cp_gen_open(path, old->id + 1, app->nworkers, old->store, err, errlen);
+	struct cp_gen *g = cp_gen_open(path, old->id + 1, app, old->store, err, errlen);
 	if (g == NULL)
 		return -EINVAL;
 	if ((rc = lock_set(app, g, path, err, errlen)) != 0) {

@@ -35,6 +35,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: chokepoint [EAL options] -- --intel SNAP [--eve FILE] [--ctl SOCKET]\n"
 		"                  [--ctl-allow UID[:GID]] [--reload-mem-limit MB] [--mlock]\n"
+		"                  [--huge-pages]\n"
 		"                  [--mode inline|monitor] [--stats-interval S]\n"
 		"\n"
 		"EAL options (DPDK's: cores, memory, devices) go before '--'; for example\n"
@@ -55,6 +56,9 @@ static void usage(FILE *f)
 		"                        together exceed MB (default: refuse only past free RAM)\n"
 		"  --mlock               lock each set in memory, so no lookup ever faults; a set\n"
 		"                        the limits cannot lock (ulimit -l) is refused\n"
+		"  --huge-pages          copy each set to memory advised for transparent huge\n"
+		"                        pages instead of mapping the file in 4 KiB pages: fewer\n"
+		"                        TLB misses on a large set; a reload holds both sets\n"
 		"\n"
 		"Ports are paired 0<->1, 2<->3, ...: what enters one leaves the other. The main lcore\n"
 		"does the control work; every other lcore is a worker. SIGINT or SIGTERM stops it and\n"
@@ -76,7 +80,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "ctl", required_argument, NULL, 'c' },   { "ctl-allow", required_argument, NULL, 'a' },
 		{ "reload-mem-limit", required_argument, NULL, 'M' },
-		{ "mlock", no_argument, NULL, 'L' },
+		{ "mlock", no_argument, NULL, 'L' },       { "huge-pages", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -85,7 +89,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 	app.eve_path = "eve.json";
 	app.ctl_uid = app.ctl_gid = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:L", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:LH", opts, NULL)) != -1) {
 		if (c == 'c')
 			app.ctl_path = strcmp(optarg, "none") == 0 ? "" : optarg;
 		else if (c == 'a') {
@@ -104,6 +108,8 @@ static int parse_args(int argc, char **argv, const char **snap)
 			}
 		} else if (c == 'L') {
 			app.mlock = 1;
+		} else if (c == 'H') {
+			app.huge = 1;
 		} else if (c == 'i')
 			*snap = optarg;
 		else if (c == 'e')
@@ -247,10 +253,11 @@ static int load_intel(const char *path)
 		return -1;
 	}
 	const struct cp_store *s = cp_gen_current(&app)->store;
-	fprintf(stderr, "chokepoint: %s: %lu ipv4, %lu ipv6, %lu domains, %lu urls, %lu ja3%s\n",
+	fprintf(stderr, "chokepoint: %s: %lu ipv4, %lu ipv6, %lu domains, %lu urls, %lu ja3%s%s\n",
 		path, cp_store_count(s, CP_T_IPV4), cp_store_count(s, CP_T_IPV6),
 		cp_store_count(s, CP_T_DOMAIN), cp_store_count(s, CP_T_URL),
-		cp_store_count(s, CP_T_JA3), app.mlock ? ", locked in memory" : "");
+		cp_store_count(s, CP_T_JA3), app.mlock ? ", locked in memory" : "",
+		app.huge ? ", in huge pages" : "");
 	return 0;
 }
 

@@ -131,3 +131,24 @@ Test(xtab, k96_filter) { build(CP_XT_K96, 50000, 1, 4, 0); }
 Test(xtab, k32_crowded) { build(CP_XT_K32, 20000, 0, 7, 4); }
 Test(xtab, k96_crowded) { build(CP_XT_K96, 20000, 1, 8, 4); }
 Test(xtab, tiny) { build(CP_XT_K96, 1, 1, 5, 0); build(CP_XT_K32, 3, 0, 6, 0); }
+
+/* Tables of 2 MiB and more start on a 2 MiB boundary, where a huge page
+ * can back them from their first byte; every byte is writable, and the
+ * mapping frees whole (a second alloc may reuse the range). */
+Test(mem, large_allocations_are_huge_page_aligned)
+{
+	static const size_t sizes[] = { 100000, (2u << 20), (5u << 20) + 123, (64u << 20) + 4096 };
+
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t n = sizes[i];
+		uint8_t *p = cp_mem_alloc(n);
+		cr_assert_not_null(p, "%zu bytes", n);
+		if (n >= (2u << 20))
+			cr_expect_eq((uintptr_t)p % (2u << 20), 0u, "%zu bytes at %p", n, (void *)p);
+		p[0] = 1;
+		p[n - 1] = 2;
+		memset(p + n / 2, 3, n / 4);
+		cr_expect_eq(p[0] + p[n - 1] + p[n / 2], 6);
+		cp_mem_free(p, n);
+	}
+}
