@@ -57,10 +57,11 @@ struct cp_feed_rec {
  * corrupt or truncated file, EPROTO for a foreign file or version. */
 struct cp_snap *cp_snap_open(const char *path, unsigned flags, char *err, size_t errlen);
 void cp_snap_close(struct cp_snap *snap);
-/* Makes every page of the snapshot resident (page tables filled), so readers
- * take no fault. Control plane. */
+/* Makes every page readers use resident (page tables filled), so they take
+ * no fault: the header and the sections, in the file or in their copies (a
+ * copied section's file pages stay dropped). Control plane. */
 void cp_snap_prefault(const struct cp_snap *snap);
-/* Makes every page resident and locks it (mlock), so that neither the
+/* Makes the same pages resident and locks them (mlock), so that neither the
  * kernel's reclaim nor swap can make a reader fault: an inline engine that
  * must never stall asks for it (chokepoint --mlock). Returns 0, or -ENOMEM
  * or -EPERM from mlock(2) (the RLIMIT_MEMLOCK limit, without

@@ -138,34 +138,66 @@ static int check_lazy(const struct cp_snap *snap, uint32_t i)
 	return ok ? 0 : -EBADMSG;
 }
 
-void cp_snap_prefault(const struct cp_snap *snap)
+static void populate(const void *p, size_t n)
 {
 	volatile uint8_t sink = 0;
 
-	if (madvise((void *)snap->map, snap->map_size, MADV_POPULATE_READ) == 0)
+	if (madvise((void *)((uintptr_t)p & ~(uintptr_t)4095), n + ((uintptr_t)p & 4095),
+		    MADV_POPULATE_READ) == 0)
 		return;
 	/* Kernels before 5.14: one read a page. */
-	for (size_t off = 0; off < snap->map_size; off += 4096)
-		sink ^= snap->map[off];
+	for (size_t off = 0; off < n; off += 4096)
+		sink ^= ((const uint8_t *)p)[off];
 	(void)sink;
+}
+
+/* Applies f to the header and to every section where readers find it: the
+ * file's pages, or the copy. A copied section's file pages are left alone:
+ * they were dropped after the copy, and touching them would fault them
+ * back in (the set's memory twice). Stops at the first non-zero result. */
+static int each_part(const struct cp_snap *snap, int (*f)(const void *p, size_t n))
+{
+	const struct cp_snap_hdr *h = snap->hdr;
+	int rc = f(snap->map, CP_SNAP_HDR_SIZE);
+
+	for (uint32_t i = 0; rc == 0 && i < h->nsect; i++) {
+		size_t n = snap->copy_size[i] != 0 ? snap->copy_size[i] : h->sect[i].size;
+		if (n != 0)
+			rc = f(snap->data[i], n);
+	}
+	return rc;
+}
+
+static int populate_part(const void *p, size_t n)
+{
+	populate(p, n);
+	return 0;
+}
+
+void cp_snap_prefault(const struct cp_snap *snap)
+{
+	each_part(snap, populate_part);
+}
+
+static void unlock_all(const struct cp_snap *snap)
+{
+	munlock(snap->map, snap->map_size);
+	for (uint32_t i = 0; i < CP_SNAP_MAX_SECT; i++)
+		if (snap->copy_size[i] != 0)
+			munlock(snap->data[i], snap->copy_size[i]);
+}
+
+static int lock_part(const void *p, size_t n)
+{
+	return mlock(p, n) == 0 ? 0 : -errno;
 }
 
 int cp_snap_lock(const struct cp_snap *snap)
 {
-	uint32_t i;
+	int rc = each_part(snap, lock_part);
 
-	if (mlock(snap->map, snap->map_size) != 0)
-		return -errno;
-	for (i = 0; i < CP_SNAP_MAX_SECT; i++)
-		if (snap->copy_size[i] != 0 && mlock(snap->data[i], snap->copy_size[i]) != 0)
-			break;
-	if (i == CP_SNAP_MAX_SECT)
-		return 0;
-	int rc = -errno;
-	while (i-- > 0)
-		if (snap->copy_size[i] != 0)
-			munlock(snap->data[i], snap->copy_size[i]);
-	munlock(snap->map, snap->map_size);
+	if (rc != 0)
+		unlock_all(snap);
 	return rc;
 }
 

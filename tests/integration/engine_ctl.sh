@@ -264,6 +264,9 @@ hk=$(awk '/AnonHugePages/ {print $2}' "/proc/$hpid/smaps_rollup")
 if ! grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
   [ "$hk" -ge 4096 ] || fail "AnonHugePages $hk kB with --huge-pages"
 fi
+# The copied sections' file pages stay dropped: the set is not held twice.
+maprss=$(awk -v f="$D/huge.cpsnap" '$NF == f {m = 1; next} m && /^Rss:/ {s += $2; m = 0} END {print s + 0}' "/proc/$hpid/smaps")
+[ "$maprss" -lt 1024 ] || fail "the snapshot's file pages are resident too: $maprss kB"
 mctl reload "$D/c.cpsnap" | grep -q '"ok":true' || fail "reload away from the large set"
 mctl reload "$D/huge.cpsnap" | grep -q '"ok":true' || fail "reload back to the large set"
 for v in $(sed -n '1p;1000p;2000000p' "$D/huge.txt"); do
