@@ -2,82 +2,13 @@
  * table, look each list up in bulk (the store prefetches across the whole
  * list), then fold the refs into actions and alerts. Data plane: the only
  * memory touched is the inspector's scratch, the packets and the store. */
-#include "inspect/inspect.h"
+#include "inspect/inspect_internal.h"
 #include "common/cp.h"
 #include "common/vec16.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Keys per packet: 2 addresses, a name and its suffixes (at most 127
- * labels, usually 2-4), a URL and a JA3. Lists hold a whole burst. */
-#define MAX_V4 (2 * CP_INSPECT_BURST)
-_Static_assert(MAX_V4 >= 2 * CP_INSPECT_BURST, "keys_v4 writes two addresses a packet unchecked");
-#define MAX_DOM (8 * CP_INSPECT_BURST)
-#define MAX_ONE CP_INSPECT_BURST
-#define MAX_MATCH (MAX_V4 + MAX_DOM + 2 * MAX_ONE + 2 * CP_INSPECT_BURST + \
-		   CP_PATTERN_HITS * CP_INSPECT_BURST)
-
-struct kref {
-	uint16_t pkt;
-	uint8_t on;
-	uint8_t sub;
-	uint16_t off;            /* domain: where the matched suffix starts */
-};
-
-struct klist {
-	struct cp_qkey key[MAX_DOM];
-	struct kref ref[MAX_DOM];
-	uint32_t res[MAX_DOM];
-	unsigned n, cap;
-};
-
-/* What a packet's L7 gave, too large to sit in the per-packet state that
- * every packet touches. */
-struct pdata {
-	char name[CP_DNS_NAME_MAX + 1];
-	char ja3_hex[33];
-	struct cp_ind url;       /* valid when has_url */
-};
-
-/* Per-packet state: small, so a burst's (64 x 72 B) stays in L1; an IP-only
- * packet touches one line of it. */
-struct pinfo {
-	struct cp_pkt p;
-	uint8_t l4ok;            /* parsed whole: the payload may be scanned */
-	uint8_t app;
-	uint8_t name_on;
-	uint8_t has_ja3;
-	uint8_t has_url;
-	uint8_t name_canon;      /* the name needs no normalising (DNS) */
-	uint16_t name_len;       /* 0: no name */
-	struct pdata *d;
-};
-
-struct match {
-	uint32_t ref;            /* live: the action << 30 */
-	uint8_t table;           /* enum cp_itype */
-	struct kref k;
-	const struct cp_delta_ent *live;
-};
-
-struct cp_inspector {
-	struct pinfo pi[CP_INSPECT_BURST];
-	struct pdata pd[CP_INSPECT_BURST];
-	uint32_t v4addr[MAX_V4];
-	uint8_t v6addr[MAX_V4][16];
-	struct klist v4, v6, dom, url, ja3;
-	struct match m[MAX_MATCH];
-	unsigned nm;
-	union {                  /* scratch of one parse */
-		struct cp_tls_hello tls;
-		struct cp_http_req http;
-	} u;
-	struct cp_ind ind;
-	int want_ja3;            /* this burst's set can match a JA3 */
-	uint64_t labels;         /* the suffix probes it needs (cp_store_domain_keys) */
-};
 
 static const char *const on_names[CP_ON__COUNT] = {
 	"ip.src", "ip.dst", "dns.query", "tls.sni", "http.host", "http.url", "tls.ja3", "payload",
@@ -323,14 +254,6 @@ static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned 
 	}
 }
 
-static void add_match(struct cp_inspector *in, uint32_t ref, enum cp_itype t, struct kref k,
-		      const struct cp_delta_ent *live)
-{
-	if (in->nm < MAX_MATCH)
-		in->m[in->nm++] = (struct match){ .ref = ref, .table = (uint8_t)t, .k = k,
-						  .live = live };
-}
-
 /* Live changes: a tombstone hides the store's exact hit (an address then
  * falls through to its covering prefixes), an added value or prefix is a
  * match of its own. Costs nothing without a delta. */
@@ -346,7 +269,7 @@ static void apply_delta(struct cp_inspector *in, const struct cp_intel_view *v, 
 		if (e != NULL && e->kind == CP_DELTA_REMOVE)
 			l->res[i] = 0;
 		else if (e != NULL)
-			add_match(in, (uint32_t)e->action << 30, t, l->ref[i], e);
+			cp__add_match(in, (uint32_t)e->action << 30, t, l->ref[i], e);
 		if (!pfx)
 			continue;
 		uint8_t a4[4];
@@ -358,7 +281,7 @@ static void apply_delta(struct cp_inspector *in, const struct cp_intel_view *v, 
 			a = a4;
 		}
 		if ((e = cp_delta_prefix(v->delta, t, a, v->now)) != NULL)
-			add_match(in, (uint32_t)e->action << 30, t, l->ref[i], e);
+			cp__add_match(in, (uint32_t)e->action << 30, t, l->ref[i], e);
 	}
 }
 
@@ -399,7 +322,7 @@ static void lookup(struct cp_inspector *in, const struct cp_intel_view *v, struc
 	for (unsigned i = 0; i < l->n; i++) {
 		uint32_t r = l->res[i] ? cp_store_live_ref(s, l->res[i], v->now) : 0;
 		if (r != 0)
-			add_match(in, r, t, l->ref[i], NULL);
+			cp__add_match(in, r, t, l->ref[i], NULL);
 	}
 }
 
@@ -411,99 +334,6 @@ static void fold(const struct cp_inspector *in, unsigned from, uint8_t *action)
 		uint8_t a = (uint8_t)cp_ref_action(in->m[j].ref);
 		if (a > action[in->m[j].k.pkt])
 			action[in->m[j].k.pkt] = a;
-	}
-}
-
-/* One Hyperscan scan's state, for its match callback. */
-struct hits {
-	struct cp_inspector *in;
-	const struct cp_store *s;
-	const struct cp_pat_ref *refs;
-	int64_t now;
-	struct kref k;
-	unsigned n;
-	uint32_t npat;
-	int capped;
-};
-
-static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
-		  void *arg)
-{
-	struct hits *h = arg;
-	const struct cp_meta_rec *m = id < h->npat ? cp_store_meta(h->s, h->refs[id].meta) : NULL;
-
-	(void)from, (void)to, (void)flags;
-	/* A context past its valid_until no longer matches, as for values. */
-	if (m == NULL || (m->valid_until != 0 && m->valid_until <= h->now))
-		return 0;
-	if (h->n == CP_PATTERN_HITS || h->in->nm == MAX_MATCH) {
-		h->capped = 1;
-		return 1;  /* stops the scan */
-	}
-	add_match(h->in, (uint32_t)m->action << 30 | id, (enum cp_itype)CP_ITYPE_PATTERN, h->k, NULL);
-	h->n++;
-	return 0;
-}
-
-/* The databases of a store, fetched once a burst. */
-struct pdbs {
-	const hs_database_t *db[CP_PT__COUNT];
-	const struct cp_pat_ref *refs[CP_PT__COUNT];
-	uint32_t n[CP_PT__COUNT];
-};
-
-static void scan_one(struct hits *h, const struct pdbs *d, hs_scratch_t *scratch,
-		     enum cp_match_on on, uint16_t pkt, const void *data, size_t n,
-		     struct cp_inspect_stats *st)
-{
-	enum cp_ptarget t = cp_match_on_target(on);
-
-	if (d->db[t] == NULL || n == 0 || n > UINT32_MAX)
-		return;
-	h->refs = d->refs[t];
-	h->npat = d->n[t];
-	h->k = (struct kref){ .pkt = pkt, .on = (uint8_t)on };
-	h->n = 0;
-	h->capped = 0;
-	hs_error_t e = hs_scan(d->db[t], data, (unsigned)n, 0, scratch, on_hit, h);
-	st->pattern_scans++;
-	st->pattern_bytes += n;
-	st->pattern_capped += (uint64_t)h->capped;
-	/* HS_SCAN_TERMINATED is the callback's stop; anything else is a scratch
-	 * that does not fit the database, which a generation rules out. */
-	st->pattern_errors += e != HS_SUCCESS && e != HS_SCAN_TERMINATED;
-}
-
-/* Pattern scans, in block mode, of every packet not already allowed: the
- * TCP or UDP payload (first fragments only: later ones have no L4), the
- * normalised URL and the DNS query name. */
-static void scan(struct cp_inspector *in, const struct cp_intel_view *v,
-		 const uint8_t *const *pkt, unsigned n, const uint8_t *action,
-		 struct cp_inspect_stats *st)
-{
-	struct hits h = { .in = in, .s = v->store, .now = v->now };
-	struct pdbs d;
-	int any = 0;
-
-	for (unsigned t = 0; t < CP_PT__COUNT; t++) {
-		d.db[t] = cp_store_patterns(v->store, t, &d.n[t], &d.refs[t]);
-		any |= d.db[t] != NULL;
-	}
-	if (!any)
-		return;
-	for (unsigned i = 0; i < n; i++) {
-		const struct pinfo *pi = &in->pi[i];
-		if (action[i] == CP_ACT_ALLOW || pi->p.family == 0)
-			continue;
-		if (pi->l4ok && pi->p.frag != CP_FRAG_LATER && (pi->p.proto == 6 || pi->p.proto == 17))
-			scan_one(&h, &d, v->scratch, CP_ON_PAYLOAD, (uint16_t)i,
-				 pkt[i] + pi->p.pay_off, pi->p.pay_len, st);
-		if (pi->has_url)
-			scan_one(&h, &d, v->scratch, CP_ON_URL, (uint16_t)i, pi->d->url.v, pi->d->url.len,
-				 st);
-		if (pi->name_len != 0 && pi->name_on == CP_ON_DNS)
-			scan_one(&h, &d, v->scratch, CP_ON_DNS, (uint16_t)i, pi->d->name, pi->name_len,
-				 st);
 	}
 }
 
@@ -598,7 +428,7 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 	fold(in, 0, action);
 	if (v->scratch != NULL) {
 		unsigned nm = in->nm;
-		scan(in, v, pkt, n, action, st);
+		cp__inspect_scan(in, v, pkt, n, action, st);
 		fold(in, nm, action);
 	}
 	for (unsigned j = 0; j < in->nm; j++) {
