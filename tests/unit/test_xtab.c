@@ -30,6 +30,11 @@ static void check_between(const struct cp_xtab *t, unsigned kind, const struct c
 			const struct cp_xrec *m = &s[t_rand(&rs) % w];
 			q[j] = (struct cp_qkey){ .a = m->a + (t_rand(&rs) % 3 - 1) * (kind == CP_XT_K32 ? 1ULL << 32 : 1),
 						 .b = kind == CP_XT_K32 ? 0 : m->b + (uint32_t)(t_rand(&rs) % 3) - 1 };
+			/* k96 compares a's halves and b as separate lanes: a near
+			 * miss in each, the high half included. */
+			if (kind == CP_XT_K96 && t_rand(&rs) % 4 == 0)
+				q[j] = (struct cp_qkey){ .a = m->a ^ 1ULL << (32 + t_rand(&rs) % 32),
+							 .b = m->b };
 		}
 		t->lookup(t, q, refs, CP_STORE_BULK_MAX);
 		for (unsigned j = 0; j < CP_STORE_BULK_MAX; j++) {
@@ -130,6 +135,9 @@ Test(xtab, k96_no_filter) { build(CP_XT_K96, 50000, 0, 3, 0); }
 Test(xtab, k96_filter) { build(CP_XT_K96, 50000, 1, 4, 0); }
 Test(xtab, k32_crowded) { build(CP_XT_K32, 20000, 0, 7, 4); }
 Test(xtab, k96_crowded) { build(CP_XT_K96, 20000, 1, 8, 4); }
+/* Keys that share a (6 bits of it) and differ in b: the window holds
+ * several slots equal in a's lanes, and only the one equal in b matches. */
+Test(xtab, k96_equal_a) { build(CP_XT_K96, 3000, 1, 9, 58); }
 Test(xtab, tiny) { build(CP_XT_K96, 1, 1, 5, 0); build(CP_XT_K32, 3, 0, 6, 0); }
 
 /* Tables of 2 MiB and more start on a 2 MiB boundary, where a huge page
