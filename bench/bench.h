@@ -20,6 +20,8 @@ double bench_now(void);
 /* Deterministic synthetic indicators: index i of a stream with seed. */
 void gen_ipv4(uint64_t seed, uint64_t i, struct cp_ind *ind);
 void gen_cidr4(uint64_t seed, uint64_t i, struct cp_ind *ind);
+/* A blocklist's CIDR: /24../30 in the same clusters (~73 addresses each). */
+void gen_cidr4_narrow(uint64_t seed, uint64_t i, struct cp_ind *ind);
 void gen_domain(uint64_t seed, uint64_t i, struct cp_ind *ind);
 void gen_url(uint64_t seed, uint64_t i, struct cp_ind *ind);
 void gen_hash(uint64_t seed, uint64_t i, enum cp_itype t, struct cp_ind *ind);
@@ -45,9 +47,9 @@ int bench_add_patterns(struct cp_compiler *c, uint64_t seed, uint64_t npat, uint
 
 struct cp_snap;
 struct cp_store;
-/* Builds count indicators (half IPv4, half domains) and npat patterns
- * from the generators into a snapshot under dir and opens it. NULL on
- * failure (message printed). */
+/* Builds count indicators (half IPv4, half domains), plus bench_cidr_pm
+ * CIDRs a thousand IPv4, and npat patterns from the generators into a
+ * snapshot under dir and opens it. NULL on failure (message printed). */
 struct cp_store *bench_store(uint64_t seed, uint64_t count, uint64_t npat,
 			     enum cp_filter_mode filter, const char *dir,
 			     struct cp_snap **snap, char *path, size_t plen);
@@ -67,6 +69,8 @@ extern const char *bench_lcores;
  * (4 KiB file pages), or CP_SNAP_HUGE with --huge (sections copied to
  * memory advised for huge pages). */
 extern unsigned bench_snap_flags;
+/* CIDRs bench_store adds per 1000 IPv4 indicators (0: none, the default). */
+extern unsigned bench_cidr_pm;
 /* Starts DPDK's EAL on one core with mem_mb of memory and up to two vdevs
  * (NULL: none). */
 int bench_eal_init(unsigned mem_mb, const char *vdev0, const char *vdev1);

@@ -266,6 +266,11 @@ struct cp_store *bench_store(uint64_t seed, uint64_t count, uint64_t npat,
 		gen_domain(seed, i, &ind);
 		cp_compiler_add(c, &ind, id);
 	}
+	uint64_t ncidr = count / 2 * bench_cidr_pm / 1000;
+	for (uint64_t i = 0; i < ncidr; i++) {
+		gen_cidr4_narrow(seed, i, &ind);
+		cp_compiler_add(c, &ind, id);
+	}
 	if (npat != 0 && bench_add_patterns(c, seed, npat, id) != 0)
 		return NULL;
 	snprintf(path, plen, "%s/bench-lookup-%d-%llu.cpsnap", dir, (int)getpid(),
@@ -289,9 +294,9 @@ struct cp_store *bench_store(uint64_t seed, uint64_t count, uint64_t npat,
 	cp_snap_prefault(*snap);
 	struct cp_store *s = cp_store_open(*snap);
 	double tl = bench_now() - t0;
-	fprintf(stderr, "store: %llu indicators and %llu patterns compiled (in memory, no parsing) "
-			"in %.2f s (%s%.2f GB peak RSS), loaded in %.2f s (%.2f GB RSS now, %s)\n",
-		(unsigned long long)count, (unsigned long long)npat, tc,
+	fprintf(stderr, "store: %llu indicators, %llu CIDRs and %llu patterns compiled (in memory, "
+			"no parsing) in %.2f s (%s%.2f GB peak RSS), loaded in %.2f s (%.2f GB RSS now, %s)\n",
+		(unsigned long long)count, (unsigned long long)ncidr, (unsigned long long)npat, tc,
 		st.spilled ? "records spilled, " : "", rss_c, tl, (double)cp_mem_rss_now() / 1e9,
 		bench_snap_flags & CP_SNAP_HUGE ? "copied to huge pages" : "file pages");
 	return s;

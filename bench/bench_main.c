@@ -37,6 +37,7 @@ void bench_figure(const struct bench_out *o, const char *figure, double value, c
 
 const char *bench_lcores = "0";
 unsigned bench_snap_flags = CP_SNAP_LAZY;
+unsigned bench_cidr_pm;
 
 int bench_eal_init(unsigned mem_mb, const char *vdev0, const char *vdev1)
 {

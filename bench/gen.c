@@ -2,7 +2,8 @@
  * (1 k .. 1 B): every value is a pure function of (seed, index), so nothing
  * is kept in memory.
  *   ipv4:   clustered in a pool of /16s, as hosting providers are
- *   cidr:   /16../28 inside the same clusters
+ *   cidr:   /16../28 inside the same clusters; narrow: /24../30, as
+ *           blocklists of hosting ranges have them
  *   domain: 2-4 labels, weighted real TLDs, DGA-like and word-like labels
  *   url:    a domain, 1-4 path segments, sometimes a query
  *   hashes: uniformly random digests */
@@ -73,6 +74,14 @@ static size_t label(uint64_t r, char *out)
 		out[k] = "abcdefghijklmnopqrstuvwxyz0123456789"[r % (k ? 36 : 26)];
 	}
 	return n;
+}
+
+void gen_cidr4_narrow(uint64_t seed, uint64_t i, struct cp_ind *ind)
+{
+	uint64_t r = rnd(seed, i, 3);
+	unsigned plen = 24 + (unsigned)(r % 7);
+	uint32_t a = cluster16(seed, r >> 8) | (uint32_t)(r >> 32 & 0xffff);
+	set_ip(ind, a & (0xffffffffu << (32 - plen)), plen);
 }
 
 void gen_domain(uint64_t seed, uint64_t i, struct cp_ind *ind)
