@@ -166,8 +166,7 @@ struct cp_store *cp_store_open_reuse(const struct cp_snap *snap, const struct cp
 	if (rc == 0)
 		rc = open_patterns(s, snap, prev);
 	if (rc != 0) {
-		close_patterns(s);
-		free(s);
+		cp_store_close(s);
 		errno = -rc;
 		return NULL;
 	}
@@ -176,8 +175,10 @@ struct cp_store *cp_store_open_reuse(const struct cp_snap *snap, const struct cp
 
 void cp_store_close(struct cp_store *s)
 {
-	if (s != NULL)
-		close_patterns(s);
+	if (s == NULL)
+		return;
+	close_patterns(s);
+	cp__r4_fini(&s->r4);
 	free(s);
 }
 
@@ -393,7 +394,7 @@ uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t)
 	uint64_t b = x->slots ? x->nslots * ss + x->nblocks * 32 : 0;
 
 	if (t == CP_T_IPV4 && s->r4.off != NULL)
-		b += CP_R4_CHUNKS * 4 + 4 + s->r4.n * 6;
+		b += CP_R4_CHUNKS * 4 + 4 + s->r4.n * 6 + CP_R4_MEETS_BYTES;
 	if (t == CP_T_IPV6 && s->lpm6.tbl != NULL)
 		b += (CP_LPM_L0 + s->lpm6.ngroups * CP_LPM_GROUP) * 4 + s->lpm6.nleaves * 4;
 	return b;

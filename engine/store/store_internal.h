@@ -115,7 +115,9 @@ struct cp_range4 {
 	const uint16_t *start;
 	const uint32_t *ref;
 	uint64_t n;
+	uint64_t *meets;          /* bit a >> 8: some CIDR meets that /24 (made at init) */
 };
+#define CP_R4_MEETS_BYTES (1u << 21)
 
 struct cp_r4_img {
 	uint32_t *off;
@@ -268,6 +270,8 @@ int cp__xtab_init(struct cp_xtab *t, unsigned kind, const void *slots, uint64_t 
 
 uint32_t cp__lpm_lookup(const struct cp_lpm *l, const uint8_t *key);
 uint32_t cp__r4_lookup(const struct cp_range4 *r, uint32_t addr);
+/* Frees what cp__r4_init made (the /24 bitmap). */
+void cp__r4_fini(struct cp_range4 *r);
 
 /* The bit of CP_SEC_DOM_LABELS for a name of so many labels. */
 static inline uint64_t cp__label_bit(unsigned labels)
@@ -287,6 +291,7 @@ static inline unsigned cp__labels(const void *name, size_t n)
 /* n <= CP_STORE_BULK_MAX addresses. */
 void cp__r4_lookup_bulk(const struct cp_range4 *r, const uint32_t *addrs, uint32_t *refs,
 			unsigned n);
+/* r: zeroed, or set by an earlier cp__r4_init (whose bitmap it frees). */
 int cp__r4_init(struct cp_range4 *r, const uint32_t *off, uint64_t off_size,
 		const uint16_t *start, uint64_t start_size, const uint32_t *ref,
 		uint64_t ref_size);

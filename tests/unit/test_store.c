@@ -350,6 +350,76 @@ Test(store, lpm4_bulk_matches_single)
 	cp_compiler_free(c);
 }
 
+/* The bulk range lookup (a vector count over a chunk's starts, up to a
+ * bound, then a binary search) against the single one (binary search) and
+ * a naive reference, over /16 chunks of 1 to ~600 ranges: every count the
+ * vector steps and the bound cut at, each CIDR's first and last address
+ * and their neighbours, in bursts of every size. */
+Test(store, range4_bulk_every_chunk_size)
+{
+	static const unsigned per_chunk[] = { 0, 1, 2, 7, 8, 15, 16, 17, 31, 32, 33,
+					      63, 64, 65, 100, 127, 128, 129, 200, 300 };
+	enum { NCH = sizeof(per_chunk) / sizeof(per_chunk[0]) };
+	struct cp_compiler *c = cp_compiler_new(21);
+	uint32_t net[2400], mask[2400], q[CP_STORE_BULK_MAX], refs[CP_STORE_BULK_MAX];
+	enum cp_action act[2400];
+	uint32_t meta[3] = { 0, t_meta(c, CP_ACT_ALERT, "a"), t_meta(c, CP_ACT_DROP, "d") };
+	unsigned ncidr = 0, nq = 0, burst = 1;
+	uint64_t rs = 77;
+	struct t_store ts;
+	char txt[32];
+
+	for (unsigned ch = 0; ch < NCH; ch++) {
+		for (unsigned j = 0; j < per_chunk[ch]; j++) {
+			unsigned plen = 24 + (unsigned)(t_rand(&rs) % 8);
+			mask[ncidr] = 0xffffffffu << (32 - plen);
+			net[ncidr] = ((0x0a00u + ch) << 16 | (uint32_t)(t_rand(&rs) & 0xffff)) & mask[ncidr];
+			act[ncidr] = t_rand(&rs) % 2 ? CP_ACT_DROP : CP_ACT_ALERT;
+			snprintf(txt, sizeof(txt), "%u.%u.%u.%u/%u", net[ncidr] >> 24,
+				 net[ncidr] >> 16 & 255, net[ncidr] >> 8 & 255, net[ncidr] & 255, plen);
+			t_add(c, CP_T_IPV4, txt, meta[act[ncidr]]);
+			ncidr++;
+		}
+	}
+	t_open(c, &ts, NULL);
+	const struct cp_range4 *r4 = &ts.store->r4;
+	/* Queries: around every CIDR's ends, then chunk ends and randoms. */
+	for (unsigned i = 0; i < ncidr + NCH * 8 + 1; i++) {
+		uint32_t cand[6];
+		unsigned k = 0;
+		if (i < ncidr) {
+			uint32_t last = net[i] | ~mask[i];
+			cand[k++] = net[i] - 1, cand[k++] = net[i], cand[k++] = net[i] + 1;
+			cand[k++] = last - 1, cand[k++] = last, cand[k++] = last + 1;
+		} else if (i < ncidr + NCH * 8) {
+			uint32_t ch = 0x0a00u + (i - ncidr) / 8;
+			cand[k++] = ch << 16 | (uint32_t)(t_rand(&rs) & 0xffff);
+			cand[k++] = ch << 16, cand[k++] = ch << 16 | 0xffff;
+		}
+		for (unsigned j = 0; j <= k; j++) {
+			if (j < k)
+				q[nq++] = cand[j];
+			if (nq < burst && !(j == k && i == ncidr + NCH * 8))
+				continue;
+			if (nq == 0)
+				continue;
+			cp_store_lpm4_bulk(ts.store, q, refs, nq);
+			for (unsigned x = 0; x < nq; x++) {
+				enum cp_action want = CP_ACT_NONE;
+				for (unsigned y = 0; y < ncidr; y++)
+					if ((q[x] & mask[y]) == net[y] && act[y] > want)
+						want = act[y];
+				cr_assert_eq(refs[x], cp__r4_lookup(r4, q[x]), "%08x", q[x]);
+				cr_assert_eq(cp_ref_action(refs[x]), want, "%08x", q[x]);
+			}
+			nq = 0;
+			burst = burst % CP_STORE_BULK_MAX + 1;
+		}
+	}
+	t_close(&ts);
+	cp_compiler_free(c);
+}
+
 Test(store, expired_not_compiled)
 {
 	struct cp_compiler *c = cp_compiler_new(3);
@@ -420,7 +490,7 @@ Test(store, range4_invalid)
 {
 	static uint32_t off[CP_R4_CHUNKS + 1], ref[CP_R4_CHUNKS + 1];
 	static uint16_t start[CP_R4_CHUNKS + 1];
-	struct cp_range4 r;
+	struct cp_range4 r = { 0 };
 	uint64_t n = CP_R4_CHUNKS + 1;
 
 	for (uint32_t c = 0; c <= CP_R4_CHUNKS; c++)
@@ -447,4 +517,5 @@ Test(store, range4_invalid)
 	cr_expect_eq(cp__r4_init(&r, off, sizeof(off), start, n * 2, ref, n * 4 - 4), -EBADMSG);
 	cr_expect_eq(cp__r4_init(&r, NULL, 0, NULL, 0, NULL, 0), 0, "no CIDRs");
 	cr_expect_eq(cp__r4_lookup(&r, 0x01020304u), 0u);
+	cp__r4_fini(&r);
 }
