@@ -116,6 +116,7 @@ struct cp_range4 {
 	const uint32_t *ref;
 	uint64_t n;
 	uint64_t *meets;          /* bit a >> 8: some CIDR meets that /24 (made at init) */
+	uint64_t meets16[CP_R4_CHUNKS / 64]; /* bit a >> 16: the same for its /16 */
 };
 #define CP_R4_MEETS_BYTES (1u << 21)
 
