@@ -177,10 +177,11 @@ int cp__r4_init(struct cp_range4 *r, const uint32_t *off, uint64_t off_size,
 	for (uint64_t c = 0; c < CP_R4_CHUNKS; c++)
 		for (uint64_t i = off[c]; i < off[c + 1]; i++) {
 			uint64_t last = i + 1 < off[c + 1] ? start[i + 1] - 1u : 0xffffu;
-			for (uint64_t b = c << 8 | start[i] >> 8; ref[i] != 0 && b <= (c << 8 | last >> 8); b++) {
+			if (ref[i] == 0)
+				continue;
+			r->meets16[c / 64] |= 1ull << (c % 64);
+			for (uint64_t b = c << 8 | start[i] >> 8; b <= (c << 8 | last >> 8); b++)
 				meets[b / 64] |= 1ull << (b % 64);
-				r->meets16[c / 64] |= 1ull << (c % 64);
-			}
 		}
 	r->off = off;
 	r->start = start;

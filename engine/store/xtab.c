@@ -118,8 +118,10 @@ static inline void prefetch_window(const struct cp_xtab *t, uint64_t slot, unsig
 		cp_prefetch(p + l * CP_CACHE_LINE);
 }
 
-static inline __attribute__((always_inline)) unsigned lookup_generic(const struct cp_xtab *t, const struct cp_qkey *q,
-				      uint32_t *refs, unsigned n, unsigned kind)
+/* Inlined into lookup32 and lookup96, so kind is a constant in each. */
+static inline __attribute__((always_inline)) unsigned
+lookup_generic(const struct cp_xtab *t, const struct cp_qkey *q, uint32_t *refs, unsigned n,
+	       unsigned kind)
 {
 	uint64_t pos[CP_STORE_BULK_MAX], fh[CP_STORE_BULK_MAX];
 	uint64_t bs = cp__xt_bucket_slots(kind);
