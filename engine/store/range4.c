@@ -143,6 +143,17 @@ void cp__r4_lookup_bulk(const struct cp_range4 *r, const uint32_t *addrs, uint32
 		refs[at[j]] = r->ref[lo[j]];
 }
 
+/* Bits lo..hi of map, a word at a time: a /16 CIDR spans 256 of them, and
+ * at load the 3 M CIDRs of a 100 M feed spent ~20 ms a bit at a time. */
+static void set_bits(uint64_t *map, uint64_t lo, uint64_t hi)
+{
+	for (uint64_t b = lo; b <= hi;) {
+		uint64_t w = b / 64, from = b % 64, to = hi / 64 == w ? hi % 64 : 63;
+		map[w] |= (~0ull >> (63 - to)) & (~0ull << from);
+		b = (w + 1) * 64;
+	}
+}
+
 void cp__r4_fini(struct cp_range4 *r)
 {
 	if (r->meets != NULL)
@@ -180,8 +191,7 @@ int cp__r4_init(struct cp_range4 *r, const uint32_t *off, uint64_t off_size,
 			if (ref[i] == 0)
 				continue;
 			r->meets16[c / 64] |= 1ull << (c % 64);
-			for (uint64_t b = c << 8 | start[i] >> 8; b <= (c << 8 | last >> 8); b++)
-				meets[b / 64] |= 1ull << (b % 64);
+			set_bits(meets, c << 8 | start[i] >> 8, c << 8 | last >> 8);
 		}
 	r->off = off;
 	r->start = start;

@@ -420,6 +420,51 @@ Test(store, range4_bulk_every_chunk_size)
 	cp_compiler_free(c);
 }
 
+/* CIDRs of /8 to /32 nested inside 10.0.0.0/8, so the /24 bitmap's spans
+ * start and end at every bit of a word: random queries (most inside 10/8)
+ * and each CIDR's ends, bulk against single and a naive reference. */
+Test(store, range4_bulk_wide_cidrs)
+{
+	struct cp_compiler *c = cp_compiler_new(22);
+	uint32_t net[300], mask[300], q[CP_STORE_BULK_MAX], refs[CP_STORE_BULK_MAX];
+	enum cp_action act[300];
+	uint32_t meta[3] = { 0, t_meta(c, CP_ACT_ALERT, "a"), t_meta(c, CP_ACT_DROP, "d") };
+	uint64_t rs = 91;
+	struct t_store ts;
+	char txt[32];
+
+	for (unsigned i = 0; i < 300; i++) {
+		unsigned plen = 8 + (unsigned)(t_rand(&rs) % 25);
+		mask[i] = 0xffffffffu << (32 - plen);
+		net[i] = (0x0a000000u | (uint32_t)(t_rand(&rs) & 0xffffff)) & mask[i];
+		act[i] = i == 0 || t_rand(&rs) % 4 ? CP_ACT_ALERT : CP_ACT_DROP;
+		snprintf(txt, sizeof(txt), "%u.%u.%u.%u/%u", net[i] >> 24, net[i] >> 16 & 255,
+			 net[i] >> 8 & 255, net[i] & 255, plen);
+		t_add(c, CP_T_IPV4, txt, meta[act[i]]);
+	}
+	t_open(c, &ts, NULL);
+	for (unsigned round = 0; round < 2000; round++) {
+		unsigned n = 1 + round % CP_STORE_BULK_MAX;
+		for (unsigned j = 0; j < n; j++) {
+			uint32_t x = (uint32_t)t_rand(&rs);
+			unsigned k = (unsigned)(t_rand(&rs) % 300);
+			q[j] = j % 4 == 0 ? x : j % 4 == 1 ? 0x0a000000u | (x & 0xffffff)
+				: j % 4 == 2 ? net[k] + (x % 3) - 1 : (net[k] | ~mask[k]) + (x % 3) - 1;
+		}
+		cp_store_lpm4_bulk(ts.store, q, refs, n);
+		for (unsigned j = 0; j < n; j++) {
+			enum cp_action want = CP_ACT_NONE;
+			for (unsigned y = 0; y < 300; y++)
+				if ((q[j] & mask[y]) == net[y] && act[y] > want)
+					want = act[y];
+			cr_assert_eq(refs[j], cp__r4_lookup(&ts.store->r4, q[j]), "%08x", q[j]);
+			cr_assert_eq(cp_ref_action(refs[j]), want, "%08x", q[j]);
+		}
+	}
+	t_close(&ts);
+	cp_compiler_free(c);
+}
+
 Test(store, expired_not_compiled)
 {
 	struct cp_compiler *c = cp_compiler_new(3);
