@@ -150,8 +150,11 @@ unit: $(TESTS)
 run: all
 	@scripts/demo $(B)
 
+# A quick look at the two main figures at 1 M (about a minute here); the
+# README's Performance section has the 100 M commands.
 bench: all
 	$(B)/chokepoint-bench lookup --count 1000000
+	$(B)/chokepoint-bench pipeline --count 1000000 --packets 3000000
 
 clean:
 	rm -rf $(B)
