@@ -86,6 +86,16 @@ static uint8_t one(struct world *w, const struct fb *f, struct cp_alert *al, uns
 	return act;
 }
 
+/* A TCP segment to 192.0.2.1 on port, through one(). */
+static uint8_t tcp_one(struct world *w, struct fb *f, uint16_t port, const void *pay, size_t n,
+		       struct cp_alert *al, unsigned *na)
+{
+	f->n = 0;
+	tcp4(f, port, pay, n);
+	set_ip(f, IP_DST, 0xc0000201);
+	return one(w, f, al, na);
+}
+
 Test(inspect, every_match_location)
 {
 	struct world w;
@@ -106,10 +116,7 @@ Test(inspect, every_match_location)
 	/* TLS: the SNI under *.evil.example, and the JA3 (alert) */
 	struct hello h;
 	client_hello(&h, "a.evil.example");
-	f.n = 0;
-	tcp4(&f, 443, h.f.b, h.f.n);
-	set_ip(&f, IP_DST, 0xc0000201);
-	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_expect_eq(tcp_one(&w, &f, 443, h.f.b, h.f.n, al, &na), CP_ACT_DROP);
 	cr_assert_eq(na, 2u);
 	unsigned sni = al[0].on == CP_ON_SNI ? 0 : 1;
 	cr_expect_eq(al[sni].on, CP_ON_SNI);
@@ -119,20 +126,14 @@ Test(inspect, every_match_location)
 
 	/* HTTP: the URL after normalisation, on a non-standard port */
 	static const char req[] = "GET /bad/./x/../path HTTP/1.1\r\nHost: WEB.example:80\r\n\r\n";
-	f.n = 0;
-	tcp4(&f, 8080, req, strlen(req));
-	set_ip(&f, IP_DST, 0xc0000201);
-	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_expect_eq(tcp_one(&w, &f, 8080, req, strlen(req), al, &na), CP_ACT_DROP);
 	cr_assert_eq(na, 1u);
 	cr_expect_eq(al[0].on, CP_ON_URL);
 	cr_expect_str_eq(al[0].value, "http://web.example/bad/path");
 
 	/* HTTP Host: an exact domain */
 	static const char req2[] = "GET / HTTP/1.1\r\nHost: exact.example\r\n\r\n";
-	f.n = 0;
-	tcp4(&f, 80, req2, strlen(req2));
-	set_ip(&f, IP_DST, 0xc0000201);
-	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_ALERT);
+	cr_expect_eq(tcp_one(&w, &f, 80, req2, strlen(req2), al, &na), CP_ACT_ALERT);
 	cr_assert_eq(na, 1u);
 	cr_expect_eq(al[0].on, CP_ON_HOST);
 	cr_expect_eq(al[0].subdomains, 0);
@@ -140,18 +141,12 @@ Test(inspect, every_match_location)
 	/* A Host longer than one 16-byte chunk, its port past the first one,
 	 * and an SNI as long: cut at the port, lower-cased, matched. */
 	static const char req3[] = "GET / HTTP/1.1\r\nHost: A-Long-Subdomain.Of.EVIL.example:8443\r\n\r\n";
-	f.n = 0;
-	tcp4(&f, 8443, req3, strlen(req3));
-	set_ip(&f, IP_DST, 0xc0000201);
-	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_expect_eq(tcp_one(&w, &f, 8443, req3, strlen(req3), al, &na), CP_ACT_DROP);
 	cr_assert_eq(na, 1u);
 	cr_expect_eq(al[0].on, CP_ON_HOST);
 	cr_expect_str_eq(al[0].value, "evil.example");
 	client_hello(&h, "a-much-longer-sni-label.EVIL.example");
-	f.n = 0;
-	tcp4(&f, 443, h.f.b, h.f.n);
-	set_ip(&f, IP_DST, 0xc0000201);
-	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_expect_eq(tcp_one(&w, &f, 443, h.f.b, h.f.n, al, &na), CP_ACT_DROP);
 	cr_expect_eq(w.st.matched[CP_ON_SNI], 2u, "the short SNI above and this one");
 
 	/* addresses: exact destination, CIDR source */
@@ -236,10 +231,7 @@ Test(inspect, anomalies_uninspected_and_bursts)
 	 * allocates: the request is counted as uninspected instead. */
 	static const char utf8[] = "GET /x HTTP/1.1\r\nHost: b\xc3\xbc" "cher.example\r\n\r\n";
 	uint64_t before = w.st.uninspected;
-	f.n = 0;
-	tcp4(&f, 80, utf8, strlen(utf8));
-	set_ip(&f, IP_DST, 0xc0000201);
-	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE);
+	cr_expect_eq(tcp_one(&w, &f, 80, utf8, strlen(utf8), al, &na), CP_ACT_NONE);
 	cr_expect_eq(w.st.uninspected, before + 1);
 	f.n = 0;
 	udp6(&f, 60, 1, -1);  /* 2001:db8::1 -> ::2 */
