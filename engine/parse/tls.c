@@ -141,9 +141,8 @@ static int sni(struct cur d, struct cp_tls_hello *h)
 	while (list.n != 0) {
 		if (u8(&list, &type) != 0 || vec(&list, 2, &name) != 0)
 			return -1;
-		if (type == 0 && h->sni_len == 0 && name.n > 0 && name.n < sizeof(h->sni)) {
-			memcpy(h->sni, name.p, name.n);
-			h->sni[name.n] = '\0';
+		if (type == 0 && h->sni_len == 0 && name.n > 0 && name.n < 256) {
+			h->sni = (const char *)name.p;
 			h->sni_len = (uint16_t)name.n;
 		}
 	}
@@ -227,9 +226,7 @@ enum cp_l7 cp_parse_tls_hello_ja3(const uint8_t *pay, size_t len, struct cp_tls_
 	struct cur c = { pay, len }, rec, body;
 	unsigned type, ver = 0, rlen = 0, hs;  /* set by u16: len >= 5 was checked */
 
-	/* Not the whole struct: its 256-byte name buffer is written only up
-	 * to the name's NUL. */
-	h->sni[0] = '\0';
+	h->sni = NULL;
 	h->sni_len = 0;
 	memset(h->ja3, 0, sizeof(h->ja3));
 	memset(h->ja3_hex, 0, sizeof(h->ja3_hex));
