@@ -159,14 +159,17 @@ static int patterned(const struct pl *o, struct cp_gen *g)
 	return cp_store_scratch_new(g->store, 1, g->scratch);
 }
 
+/* testpmd's default burst (DEF_PKT_BURST). */
+#define IO_BURST 32
+
 static double io_forward(uint16_t from, uint16_t to, uint64_t packets)
 {
-	struct rte_mbuf *pk[CP_RX_BURST];
+	struct rte_mbuf *pk[IO_BURST];
 	uint64_t done = 0;
 	double t0 = bench_now();
 
 	while (done < packets) {
-		uint16_t n = rte_eth_rx_burst(from, 0, pk, CP_RX_BURST);
+		uint16_t n = rte_eth_rx_burst(from, 0, pk, IO_BURST);
 		uint16_t s = rte_eth_tx_burst(to, 0, pk, n);
 		if (s < n)
 			rte_pktmbuf_free_bulk(pk + s, n - s);

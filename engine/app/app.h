@@ -20,7 +20,11 @@
 #include "inspect/inspect.h"
 
 #define CP_MAX_PORTS 32
-#define CP_RX_BURST 32
+/* Packets a worker takes from a queue and inspects together: the store's
+ * passes overlap the reads of the whole burst, so 64 (the inspector's
+ * burst) against testpmd's 32 ran pipeline --count 1000000 1-10 % faster,
+ * in 15 of 16 mixes over two alternating runs. */
+#define CP_RX_BURST 64
 #define CP_MAX_RXQ 64
 /* Alerts a worker can hand over per burst; more are counted as lost. */
 #define CP_BURST_ALERTS (4 * CP_RX_BURST)
