@@ -69,6 +69,53 @@ static enum cp_l7 bad(enum cp_anomaly *why, enum cp_anomaly a)
 	return CP_L7_BAD;
 }
 
+#if defined(__AVX512BW__)
+/* A whole name of up to 62 bytes as text, with no pointer, in one pass:
+ * the walk reads only the length bytes, then one masked load takes the
+ * name, the length bytes after the first become dots, and the checks run
+ * on all of it at once. Returns its length, or 0 when the name is not one
+ * that converts cleanly (a pointer, a reserved label type, a name past the
+ * message or past 63 bytes on the wire, a '.' or NUL in a label, the root):
+ * the label loop then decides, and says why. The per-label loop cost ~20 %
+ * of a DNS packet's time. */
+static size_t name_fast(const uint8_t *w, size_t avail, char *out, int *canon)
+{
+	uint64_t lens = 0;
+	size_t p = 0;
+
+	for (;;) {
+		if (p >= avail || p >= 64)
+			return 0;
+		uint8_t l = w[p];
+		if (l == 0)
+			break;
+		if (l & 0xc0)
+			return 0;
+		lens |= 1ull << p;
+		p += 1u + l;
+	}
+	if (p == 0)
+		return 0;
+	size_t o = p - 1;                         /* the text's length, <= 62 */
+	__mmask64 live = (1ull << o) - 1, dots = lens >> 1;
+	__m512i v = _mm512_maskz_loadu_epi8(live, w + 1);
+	__mmask64 data = live & ~dots;
+	if (_mm512_mask_cmpeq_epi8_mask(data, v, _mm512_set1_epi8('.')) |
+	    _mm512_mask_cmpeq_epi8_mask(data, v, _mm512_setzero_si512()))
+		return 0;
+	__mmask64 ok = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('a')),
+					      _mm512_set1_epi8(26)) |
+		       _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')),
+					      _mm512_set1_epi8(10)) |
+		       _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-')) |
+		       _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('_'));
+	_mm512_mask_storeu_epi8(out, live, _mm512_mask_blend_epi8(dots, v, _mm512_set1_epi8('.')));
+	out[o] = '\0';
+	*canon = (ok & data) == data;
+	return o;
+}
+#endif
+
 enum cp_l7 cp_parse_dns_query(const uint8_t *m, size_t len, char *out, size_t *n, int *canon,
 			      enum cp_anomaly *why)
 {
@@ -83,6 +130,14 @@ enum cp_l7 cp_parse_dns_query(const uint8_t *m, size_t len, char *out, size_t *n
 	/* QR = 0 (a query) and opcode 0 (QUERY); at least one question. */
 	if ((m[2] & 0xf8) != 0 || (m[4] == 0 && m[5] == 0))
 		return CP_L7_NONE;
+#if defined(__AVX512BW__)
+	if ((o = name_fast(m + DNS_HDR, len - DNS_HDR, out, canon)) != 0) {
+		*n = o;
+		return CP_L7_OK;
+	}
+	*canon = 0;
+	out[0] = '\0';
+#endif
 	for (;;) {
 		if (at >= len)
 			return bad(why, CP_AN_DNS_TRUNC);

@@ -297,6 +297,121 @@ Test(parse, dns_label_bytes)
 	}
 }
 
+/* The oracle for the differential test below: the first question's name
+ * read a byte at a time, as RFC 1035 §4.1.4 and §2.3.4 say (pointers only
+ * backwards, at most 64 hops; labels 1-63 bytes, 255 bytes on the wire; no
+ * '.' or NUL in a label, which the text could not carry). */
+static enum cp_l7 ref_dns(const uint8_t *m, size_t len, char *out, size_t *n, int *canon,
+			  enum cp_anomaly *why)
+{
+	size_t at = 12, o = 0, wire = 1, hops = 0;
+	int c = 1;
+
+	if (len < 12)
+		return *why = CP_AN_DNS_TRUNC, CP_L7_BAD;
+	if ((m[2] & 0xf8) != 0 || (m[4] == 0 && m[5] == 0))
+		return CP_L7_NONE;
+	for (;;) {
+		if (at >= len)
+			return *why = CP_AN_DNS_TRUNC, CP_L7_BAD;
+		unsigned l = m[at];
+		if (l >= 0xc0) {
+			if (at + 1 >= len)
+				return *why = CP_AN_DNS_TRUNC, CP_L7_BAD;
+			size_t to = (l & 0x3f) << 8 | m[at + 1];
+			if (to >= at || ++hops > 64)
+				return *why = CP_AN_DNS_POINTER, CP_L7_BAD;
+			at = to;
+			continue;
+		}
+		if (l >= 0x40)
+			return *why = CP_AN_DNS_LABEL, CP_L7_BAD;
+		if (l == 0)
+			break;
+		if ((wire += 1 + l) > 255)
+			return *why = CP_AN_DNS_LIMIT, CP_L7_BAD;
+		if (at + 1 + l > len)
+			return *why = CP_AN_DNS_TRUNC, CP_L7_BAD;
+		if (o != 0)
+			out[o++] = '.';
+		for (unsigned k = 0; k < l; k++) {
+			uint8_t b = m[at + 1 + k];
+			if (b == '.' || b == 0)
+				return *why = CP_AN_DNS_LABEL, CP_L7_BAD;
+			c &= (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_';
+			out[o++] = (char)b;
+		}
+		at += 1 + l;
+	}
+	if (o == 0)
+		return CP_L7_NONE;
+	out[o] = '\0';
+	*n = o;
+	*canon = c;
+	return CP_L7_OK;
+}
+
+/* Random names against the oracle: the whole-name fast path (names of up
+ * to 63 bytes on the wire, without pointers) and the label loop must agree
+ * on every result, name, reason and canonical flag. Labels of every length,
+ * bytes of every class, pointers, reserved label types and truncations. */
+Test(parse, dns_names_against_reference)
+{
+	static const char alpha[] = "abcxyz0189-_AZ./*\0\x80\xff";
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	unsigned agree_ok = 0, agree_bad = 0;
+
+	for (unsigned it = 0; it < 200000; it++) {
+		uint8_t q[400];
+		size_t k = 0;
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned labels = 1 + (unsigned)(r >> 60) % 8 + ((r >> 20) % 16 == 0 ? 30 : 0);
+		for (unsigned i = 0; i < labels && k < 330; i++) {
+			r = r * 6364136223846793005ull + 1442695040888963407ull;
+			unsigned l = (r >> 33) % 8 == 0 ? (unsigned)(r >> 40) % 64 : 1 + (unsigned)(r >> 40) % 12;
+			if ((r >> 50) % 64 == 0)  /* a pointer, or a reserved type */
+				l = (unsigned)(r >> 56) % 2 ? 0xc0 : 0x40 + (unsigned)(r >> 57) % 0x80;
+			q[k++] = (uint8_t)l;
+			if (l >= 0x40) {
+				q[k++] = (uint8_t)(r >> 8);
+				break;
+			}
+			for (unsigned j = 0; j < l; j++) {
+				r = r * 6364136223846793005ull + 1442695040888963407ull;
+				unsigned pick = (r >> 58) < 60 ? (unsigned)(r >> 40) % 10 : (unsigned)(r >> 40) % 19;
+				q[k++] = (uint8_t)alpha[pick];
+			}
+		}
+		q[k++] = 0;
+		struct fb f = { .n = 0 };
+		dns_msg(&f, q, k, 0x0100);
+		size_t len = f.n;
+		if ((r >> 12) % 8 == 0)  /* cut short */
+			len = 12 + (size_t)(r >> 24) % (k + 1);
+		char out[CP_DNS_NAME_MAX + 1], want[400];
+		size_t n = 0, wn = 0;
+		int canon = -1, wcanon = -1;
+		enum cp_anomaly why = CP_AN_NONE, wwhy = CP_AN_NONE;
+		enum cp_l7 got = cp_parse_dns_query(f.b, len, out, &n, &canon, &why);
+		enum cp_l7 exp = ref_dns(f.b, len, want, &wn, &wcanon, &wwhy);
+		cr_assert_eq(got, exp, "case %u: %d, oracle %d", it, got, exp);
+		if (exp == CP_L7_BAD) {
+			cr_assert_eq(why, wwhy, "case %u: %s, oracle %s", it, cp_anomaly_name(why),
+				     cp_anomaly_name(wwhy));
+			agree_bad++;
+		}
+		if (exp != CP_L7_OK)
+			continue;
+		cr_assert_eq(n, wn, "case %u", it);
+		cr_assert(memcmp(out, want, n) == 0 && out[n] == '\0', "case %u: %s / %s", it, out, want);
+		cr_assert_eq(canon, wcanon, "case %u: %s", it, want);
+		agree_ok++;
+	}
+	/* Both outcomes were drawn often enough to mean something. */
+	cr_expect_gt(agree_ok, 20000u);
+	cr_expect_gt(agree_bad, 20000u);
+}
+
 Test(parse, dns_over_tcp)
 {
 	const uint8_t *m;
