@@ -66,6 +66,41 @@ static int check_name(const uint8_t *p, size_t n, const char **why)
 }
 
 #ifdef CP_VEC16
+/* A name's labels, from a bitmask of its dots (bit i: byte i is a dot):
+ * none empty (a dot first, last, or next to another), none over 63 bytes.
+ * 1 <= n <= 256. */
+static int labels_ok(const uint64_t dots[4], size_t n)
+{
+	if ((dots[0] & 1) || (dots[(n - 1) / 64] >> ((n - 1) % 64) & 1))
+		return 0;
+	for (unsigned w = 0; w < 4; w++)
+		if (dots[w] & (dots[w] >> 1 | (w < 3 ? dots[w + 1] << 63 : 0)))
+			return 0;
+	/* Labels longer than 63 bytes need a name longer than that. */
+	if (n > LABEL_MAX_LEN) {
+		size_t prev = 0;  /* where the current label starts */
+		for (unsigned w = 0; w < 4; w++)
+			for (uint64_t d = dots[w]; d != 0; d &= d - 1) {
+				size_t at = w * 64 + (size_t)__builtin_ctzll(d);
+				if (at - prev > LABEL_MAX_LEN)
+					return 0;
+				prev = at + 1;
+			}
+		if (n - prev > LABEL_MAX_LEN)
+			return 0;
+	}
+	return 1;
+}
+
+/* The bytes of v a canonical name may hold: lower-case letters, digits,
+ * '-', '_' and '.'. */
+static unsigned canon_bytes(__m128i v)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(cp_vrange(v, 'a', 26),
+							 cp_vrange(v, '0', 10))) |
+	       cp_veq(v, '.') | cp_veq(v, '-') | cp_veq(v, '_');
+}
+
 /* The check of check_name, 16 bytes at a time, with the lower-casing
  * after it: 0 when the name is valid and now lower case, -1 (p unchanged)
  * otherwise, and check_name then says why. Every DNS, SNI and Host name
@@ -91,25 +126,8 @@ static int lower_fast(uint8_t *p, size_t n)
 		upper |= up & live;
 		dots[i / 64] |= (uint64_t)(dot & live) << (i % 64);
 	}
-	/* Empty labels: a dot first, last, or next to another. */
-	if ((dots[0] & 1) || (dots[(n - 1) / 64] >> ((n - 1) % 64) & 1))
+	if (!labels_ok(dots, n))
 		return -1;
-	for (unsigned w = 0; w < 4; w++)
-		if (dots[w] & (dots[w] >> 1 | (w < 3 ? dots[w + 1] << 63 : 0)))
-			return -1;
-	/* Labels longer than 63 bytes need a name longer than that. */
-	if (n > LABEL_MAX_LEN) {
-		size_t prev = 0;  /* where the current label starts */
-		for (unsigned w = 0; w < 4; w++)
-			for (uint64_t d = dots[w]; d != 0; d &= d - 1) {
-				size_t at = w * 64 + (size_t)__builtin_ctzll(d);
-				if (at - prev > LABEL_MAX_LEN)
-					return -1;
-				prev = at + 1;
-			}
-		if (n - prev > LABEL_MAX_LEN)
-			return -1;
-	}
 	/* Most names on the wire are lower case already: nothing to write. */
 	for (size_t i = 0; upper != 0 && i < n; i += 16) {
 		size_t k = n - i < 16 ? n - i : 16;
@@ -194,6 +212,45 @@ int cp_norm_domain_inplace(char *s, size_t *n, const char **why)
 		memmove(s, s + off, len);
 	*n = len;
 	return 0;
+}
+
+size_t cp_norm_host_copy(char *d, const char *s, size_t n, int *canon)
+{
+	size_t k = 0;
+
+	*canon = 0;
+#ifdef CP_VEC16
+	uint64_t dots[4] = { 0 };
+	unsigned bad = 0;
+
+	for (; k < n; k += 16) {
+		size_t c = n - k < 16 ? n - k : 16;
+		__m128i v = cp_vload(s + k, c);
+		unsigned live = (1u << c) - 1, colon = cp_veq(v, ':') & live;
+		cp_vstore(d + k, v, c);
+		if (colon != 0)
+			live = (1u << __builtin_ctz(colon)) - 1;
+		bad |= ~canon_bytes(v) & live;
+		if (k < 256)
+			dots[k / 64] |= (uint64_t)(cp_veq(v, '.') & live) << (k % 64);
+		if (colon != 0) {
+			k += (size_t)__builtin_ctz(colon);
+			break;
+		}
+	}
+	k = k < n ? k : n;
+	*canon = bad == 0 && k != 0 && k <= NAME_MAX_LEN && labels_ok(dots, k);
+#else
+	const char *why;
+	int upper = 0;
+
+	for (; k < n && s[k] != ':'; k++) {
+		d[k] = s[k];
+		upper |= s[k] >= 'A' && s[k] <= 'Z';
+	}
+	*canon = !upper && check_name((const uint8_t *)d, k, &why) == 0;
+#endif
+	return k;
 }
 
 int cp_norm_domain(const char *s, size_t n, struct cp_ind *out, const char **why)

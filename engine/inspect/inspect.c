@@ -4,7 +4,6 @@
  * memory touched is the inspector's scratch, the packets and the store. */
 #include "inspect/inspect_internal.h"
 #include "common/cp.h"
-#include "common/vec16.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -72,42 +71,22 @@ static int non_ascii(const char *s, size_t n)
 	return 0;
 }
 
-/* The length of s[0..n) before any ':', copying that much to d: one pass
- * 16 bytes at a time, where memchr and memcpy calls took ~7 % of a TLS
- * packet's time. d has room for n bytes. */
-static size_t copy_to_colon(char *d, const char *s, size_t n)
-{
-	size_t k = 0;
-#ifdef CP_VEC16
-	for (; k < n; k += 16) {
-		size_t c = n - k < 16 ? n - k : 16;
-		__m128i v = cp_vload(s + k, c);
-		unsigned colon = cp_veq(v, ':') & ((1u << c) - 1);
-		cp_vstore(d + k, v, c);
-		if (colon != 0)
-			return k + (size_t)__builtin_ctz(colon);
-	}
-#else
-	for (; k < n && s[k] != ':'; k++)
-		d[k] = s[k];
-#endif
-	return k < n ? k : n;
-}
-
 /* Keeps a host name (port and IPv6 literals left out) for the domain keys. */
 static void set_name(struct pinfo *pi, const char *s, size_t n, enum cp_match_on on)
 {
 	/* A name longer than the buffer can only be kept cut at a port. */
 	size_t m = n < sizeof(pi->d->name) ? n : sizeof(pi->d->name);
+	int canon;
 
 	if (m == 0 || s[0] == '[')
 		return;
-	n = copy_to_colon(pi->d->name, s, m);
+	n = cp_norm_host_copy(pi->d->name, s, m, &canon);
 	if (n == 0 || n > CP_DNS_NAME_MAX)
 		return;
 	pi->d->name[n] = '\0';
 	pi->name_len = (uint16_t)n;
 	pi->name_on = (uint8_t)on;
+	pi->name_canon = (uint8_t)canon;
 }
 
 static void count_l7(enum cp_l7 r, enum cp_anomaly why, struct cp_inspect_stats *st)

@@ -359,3 +359,55 @@ Test(norm, domain_inplace_random)
 		}
 	}
 }
+
+/* SNI and Host names: the copy stops at a port's ':', and the name is
+ * called canonical exactly when the normaliser would accept it as it
+ * stands, unchanged. Random names, mostly lower case so that both answers
+ * come up often, around the same edges as above, against the reference. */
+Test(norm, host_copy_random)
+{
+	static const char alpha[] = "abcXYZ09-_..........*: \x80\xff";
+	uint64_t r = 0x7654321;
+	unsigned canon_seen = 0, plain_seen = 0;
+
+	for (unsigned t = 0; t < 200000; t++) {
+		char in[300], out[300], want[300];
+		size_t n = 0, wn = 0;
+		unsigned shape = t % 4;
+
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t target = shape == 0 ? (r >> 33) % 40 : shape == 1 ? 240 + (r >> 33) % 20
+								   : (r >> 33) % 270;
+		unsigned odd = 1 + (unsigned)(r >> 20) % 512;  /* one byte in odd is odd */
+		while (n < target) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			size_t lab = shape == 2 ? 60 + (r >> 40) % 7 : 1 + (r >> 40) % 20;
+			for (size_t k = 0; k < lab && n < target; k++) {
+				r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+				unsigned x = (unsigned)(r >> 33);
+				in[n++] = x % odd == 0 ? alpha[(x >> 8) % (sizeof(alpha) - 1)]
+						       : (char)('a' + (x >> 8) % 26);
+			}
+			if (n < target)
+				in[n++] = '.';
+		}
+		if (n > 0 && n < 290 && (r >> 8) % 4 == 0) {
+			memcpy(in + n, ":443", 4);
+			n += 4;
+		}
+		memset(out, '#', sizeof(out));
+		int canon = -1;
+		size_t k = cp_norm_host_copy(out, in, n, &canon);
+		const char *colon = memchr(in, ':', n);
+		size_t wk = colon ? (size_t)(colon - in) : n;
+		cr_assert_eq(k, wk, "'%.*s': copied %zu", (int)n, in, k);
+		cr_assert_eq(memcmp(out, in, k), 0, "'%.*s': the copy", (int)n, in);
+		int wcanon = ref_domain(in, k, want, &wn) == 0 && wn == k && memcmp(want, in, k) == 0;
+		cr_assert_eq(canon, wcanon, "'%.*s': canonical %d, reference %d", (int)k, in, canon,
+			     wcanon);
+		canon_seen += (unsigned)wcanon;
+		plain_seen += (unsigned)!wcanon;
+	}
+	cr_expect_gt(canon_seen, 20000u);
+	cr_expect_gt(plain_seen, 20000u);
+}
