@@ -45,16 +45,20 @@
 #define CP_XT_LOAD_K96 0.75
 #define CP_XT_FILTER_BITS 12
 /* Keys from which an automatic build puts a filter in front of a table.
- * ipv4: below ~1 M keys the table sits in the last-level cache and its
- * probe (one vector compare) beats the filter's hash and test: a miss at
- * 1 M keys costs 5.3 ns without and 6.2 with (chokepoint-bench lookup
- * --filter auto|yes). 16-byte keys: the probe compares two fields in eight
- * slots, and the filter halves a miss at every size measured, from 1 000
- * keys in L1 (10.5 -> 5.5-6.8 ns) to 1 M (17.5 -> 6.8), for ~3 ns more a
- * hit; most lookups miss, so every such table gets one. */
+ * ipv4: from 128 k keys (a 1.3 MB table, past L2). Alone, a table of 500 k
+ * keys in the last-level cache answers a miss about as fast as a filter
+ * does (chokepoint-bench lookup --count 1000000: 6.9-7.1 ns without, 4.7-6.7
+ * with), but beside the packets the fast path touches, a filter that stays
+ * in L2 is what keeps the table's lines out: pipeline --count 1000000 --mix
+ * 64 ran 5-13 % faster with it, --count 300000 3-8 %, and --count 100000
+ * (500 KB of table, in L2) the same either way. 16-byte keys: the probe
+ * compares two fields in eight slots, and the filter halves a miss at
+ * every size measured, from 1 000 keys in L1 (10.5 -> 5.5-6.8 ns) to 1 M
+ * (17.5 -> 6.8), for ~3 ns more a hit; most lookups miss, so every such
+ * table gets one. */
 static inline uint64_t cp__xt_filter_min(unsigned kind)
 {
-	return kind == CP_XT_K32 ? 1u << 20 : 1;
+	return kind == CP_XT_K32 ? 1u << 17 : 1;
 }
 
 static inline unsigned cp__xt_slot_size(unsigned kind)
