@@ -106,6 +106,8 @@ void cp_compiler_free(struct cp_compiler *c)
 	cp_lpmb_free(c->lpm[0]);
 	cp_r4_img_free(&c->r4);
 	cp__r4_fini(&c->r4v);
+	if (c->v4map != NULL)
+		cp_mem_free(c->v4map, CP_V4MAP_BYTES);
 	cp_mem_free(c->scratch, c->scratch_size);
 	cp_lpmb_free(c->lpm[1]);
 	cp_setb_free(c->setb);

@@ -268,6 +268,12 @@ static int cover_exact4(struct cp_compiler *c, struct cp_xrec *x, size_t n)
 {
 	struct cp_xrec *tmp = NULL, *s = x;
 
+	if (n != 0 && c->v4map == NULL) {
+		if ((c->v4map = cp_mem_alloc(CP_V4MAP_BYTES)) == NULL)
+			return -ENOMEM;
+		memset(c->v4map, 0, CP_V4MAP_BYTES);
+	}
+
 	if (c->r4v.off != NULL && n != 0) {
 		if ((tmp = scratch(c, n)) == NULL)
 			return -ENOMEM;
@@ -277,6 +283,7 @@ static int cover_exact4(struct cp_compiler *c, struct cp_xrec *x, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t addr = (uint32_t)(tmp != NULL ? s[i].a >> 32 : s[i].a);
+		c->v4map[addr >> 14] |= 1ull << (addr >> 8 & 63);
 		x[i] = (struct cp_xrec){ .a = (uint64_t)cp_perm32(c->seed, addr) << 32,
 					 .b = cp__r4_lookup(&c->r4v, addr), .ref = s[i].ref };
 	}
@@ -453,6 +460,12 @@ static int add_sections(struct cp_compiler *c, struct cp_snap_writer *w)
 					 ngroups, 16);
 		rc |= cp_snap_writer_add(w, CP_SEC_LPM_LEAF + CP_T_IPV6, leaves, lsize, 0, 0, 0);
 		c->st.bytes[CP_T_IPV6] += size + lsize;
+	}
+	/* The /24s of the exact addresses, for the fast path's first test
+	 * (the CIDRs' are made at open, from the range table). */
+	if (c->v4map != NULL) {
+		rc |= cp_snap_writer_add(w, CP_SEC_V4_MAP, c->v4map, CP_V4MAP_BYTES, 0, 0, 0);
+		c->st.bytes[CP_T_IPV4] += CP_V4MAP_BYTES;
 	}
 	if (c->r4.off != NULL) {
 		const struct cp_r4_img *r4 = &c->r4;

@@ -190,6 +190,27 @@ static inline void keys_v4(struct cp_inspector *in, unsigned i)
 	l->n = n + 2;
 }
 
+/* Drops the addresses no IPv4 indicator can match (their /24 holds none),
+ * keeping the others in order: most addresses then cost two bit tests, not
+ * a key, a filter block and a range lookup. Live changes may add any
+ * address, so with any of them every address stays. */
+_Static_assert(MAX_V4 <= CP_STORE_BULK_MAX, "one call to cp_store_v4_candidates");
+static void prune_v4(struct cp_inspector *in, const struct cp_intel_view *v)
+{
+	struct klist *l = &in->v4;
+	uint16_t keep[MAX_V4];
+	unsigned k;
+
+	if (cp_delta_count(v->delta) != 0 || l->n == 0)
+		return;
+	k = cp_store_v4_candidates(v->store, in->v4addr, l->n, keep);
+	for (unsigned j = 0; j < k; j++) {
+		in->v4addr[j] = in->v4addr[keep[j]];
+		l->ref[j] = l->ref[keep[j]];
+	}
+	l->n = k;
+}
+
 /* The keys of everything else: IPv6 addresses, names, URLs and JA3s. */
 static void keys_of(struct cp_inspector *in, const struct cp_store *s, unsigned i)
 {
@@ -398,6 +419,7 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 		if (pi->p.family == 6 || more)
 			keys_of(in, s, i);
 	}
+	prune_v4(in, v);
 	cp_store_keys_ipv4(s, in->v4addr, in->v4.key, in->v4.n);
 	lookup(in, v, &in->v4, CP_T_IPV4);
 	lookup(in, v, &in->v6, CP_T_IPV6);

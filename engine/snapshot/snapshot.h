@@ -32,8 +32,10 @@ enum {
 	CP_SEC_R4_REF = 0x502,  /* uint32_t[n] refs */
 	CP_SEC_PAT_DB = 0x600,  /* + target: hs_serialize_database bytes; count = patterns */
 	CP_SEC_PAT_REF = 0x610, /* + target: struct cp_pat_ref[count], by Hyperscan id */
-	CP_SEC_DOM_LABELS = 0x700 /* uint64_t: bit k, a subdomain indicator of k labels
-				   * (63: 63 or more); absent: any */
+	CP_SEC_DOM_LABELS = 0x700, /* uint64_t: bit k, a subdomain indicator of k labels
+				    * (63: 63 or more); absent: any */
+	CP_SEC_V4_MAP = 0x800   /* uint64_t[1 << 18]: bit a >> 8, an exact ipv4 indicator
+				 * in that /24; absent: not known */
 };
 
 /* Per-feed summary kept for `info`. */

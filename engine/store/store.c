@@ -163,6 +163,11 @@ struct cp_store *cp_store_open_reuse(const struct cp_snap *snap, const struct cp
 		rc = open_xtab(s, snap, (enum cp_itype)t);
 	if (rc == 0)
 		rc = open_cidrs(s, snap);
+	if (rc == 0) {
+		uint64_t msize = 0;
+		const uint64_t *map = cp_snap_section(snap, CP_SEC_V4_MAP, &msize, NULL, NULL, NULL);
+		rc = cp__v4map_init(&s->v4, map, msize, &s->r4, s->x[CP_T_IPV4].slots != NULL);
+	}
 	if (rc == 0)
 		rc = open_patterns(s, snap, prev);
 	if (rc != 0) {
@@ -178,6 +183,7 @@ void cp_store_close(struct cp_store *s)
 	if (s == NULL)
 		return;
 	close_patterns(s);
+	cp__v4map_fini(&s->v4);
 	cp__r4_fini(&s->r4);
 	free(s);
 }
@@ -395,6 +401,8 @@ uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t)
 
 	if (t == CP_T_IPV4 && s->r4.off != NULL)
 		b += CP_R4_CHUNKS * 4 + 4 + s->r4.n * 6 + CP_R4_MEETS_BYTES;
+	if (t == CP_T_IPV4 && s->v4.bits != NULL && s->v4.bits != s->r4.meets)
+		b += CP_V4MAP_BYTES * (s->v4.own != NULL ? 2 : 1);  /* the section, and the union */
 	if (t == CP_T_IPV6 && s->lpm6.tbl != NULL)
 		b += (CP_LPM_L0 + s->lpm6.ngroups * CP_LPM_GROUP) * 4 + s->lpm6.nleaves * 4;
 	return b;

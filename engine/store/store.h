@@ -97,6 +97,14 @@ uint64_t cp_store_sub_labels(const struct cp_store *s);
 unsigned cp_store_lookup_bulk(const struct cp_store *s, enum cp_itype t,
 			      const struct cp_qkey *keys, uint32_t *refs, unsigned n);
 
+/* The indexes of the addresses (host byte order) that some IPv4 indicator,
+ * exact or CIDR, may match: those in a /24 that holds one. An address left
+ * out misses both the exact and the CIDR lookup, so a burst need not make
+ * its key nor take it to either. All of them when the snapshot predates the
+ * map. n <= CP_STORE_BULK_MAX; returns the count written to keep. */
+unsigned cp_store_v4_candidates(const struct cp_store *s, const uint32_t *addrs, unsigned n,
+				uint16_t *keep);
+
 /* Longest-prefix match of n IPv4 addresses (host byte order) over the CIDR
  * indicators. refs[i] covers every CIDR containing addrs[i]. Returns hits. */
 unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs,

@@ -124,6 +124,21 @@ struct cp_range4 {
 };
 #define CP_R4_MEETS_BYTES (1u << 21)
 
+/* The /24s (and /16s) where some IPv4 indicator, exact or CIDR, may match:
+ * the fast path's first test of an address (v4map.c). bits == NULL: not
+ * known (a snapshot from before CP_SEC_V4_MAP), every address may match. */
+#define CP_V4MAP_BYTES (1u << 21)
+struct cp_v4map {
+	const uint64_t *bits;     /* bit a >> 8 */
+	uint64_t *own;            /* bits, when made here (the exact map | the CIDRs') */
+	uint64_t bits16[CP_R4_CHUNKS / 64]; /* bit a >> 16: some bit of that /16 */
+};
+/* Made at open from the snapshot's exact map and the range table's (r
+ * initialised first). Returns 0 or -EBADMSG, -ENOMEM. */
+int cp__v4map_init(struct cp_v4map *m, const uint64_t *exact, uint64_t size,
+		   const struct cp_range4 *r, int has_exact);
+void cp__v4map_fini(struct cp_v4map *m);
+
 struct cp_r4_img {
 	uint32_t *off;
 	uint16_t *start;
@@ -156,6 +171,7 @@ struct cp_store {
 	uint64_t cidr_count[2];   /* [0] ipv4, [1] ipv6 */
 	int64_t first_expiry;     /* earliest valid_until of any context; 0: none */
 	uint64_t sub_labels;      /* CP_SEC_DOM_LABELS, or every bit */
+	struct cp_v4map v4;       /* /24s an ipv4 indicator may match in */
 	struct cp_pdb *pdb[4];    /* per pattern target (CP_PT__COUNT <= 4) */
 	const struct cp_pat_ref *pref[4];
 	uint32_t npat[4];

@@ -564,3 +564,84 @@ Test(store, range4_invalid)
 	cr_expect_eq(cp__r4_lookup(&r, 0x01020304u), 0u);
 	cp__r4_fini(&r);
 }
+
+/* The first test of the fast path: an address is a candidate exactly when
+ * its /24 holds an exact indicator or meets a CIDR, so none that could
+ * match is ever dropped, and most that cannot are. Sets with exact
+ * addresses and CIDRs, with CIDRs only, and with no IPv4; random queries
+ * around the members in bursts of every size, against a naive reference
+ * and against the lookups themselves. */
+static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
+{
+	struct cp_compiler *c = cp_compiler_new(seed);
+	uint32_t meta = t_meta(c, CP_ACT_DROP, "f");
+	uint32_t *ex = calloc(nexact + 1, 4), (*cidr)[2] = calloc(ncidr + 1, sizeof(*cidr));
+	uint64_t rs = seed;
+	struct t_store ts;
+	char buf[40];
+
+	for (unsigned i = 0; i < nexact; i++) {
+		ex[i] = (t_rand(&rs) % 2 ? 0x0a000000u : 0xac100000u) | (uint32_t)(t_rand(&rs) % 0x40000);
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", ex[i] >> 24, ex[i] >> 16 & 255, ex[i] >> 8 & 255,
+			 ex[i] & 255);
+		t_add(c, CP_T_IPV4, buf, meta);
+	}
+	for (unsigned i = 0; i < ncidr; i++) {
+		unsigned plen = i % 4 == 0 ? 12 + (unsigned)(t_rand(&rs) % 12) : 24 + (unsigned)(t_rand(&rs) % 7);
+		uint32_t a = (0xc0000000u | (uint32_t)(t_rand(&rs) % 0x1000000)) & ~0u << (32 - plen);
+		cidr[i][0] = a, cidr[i][1] = a | ~(~0u << (32 - plen));
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", a >> 24, a >> 16 & 255, a >> 8 & 255,
+			 a & 255, plen);
+		t_add(c, CP_T_IPV4, buf, meta);
+	}
+	t_open(c, &ts, NULL);
+	for (unsigned round = 0; round < 400; round++) {
+		uint32_t addrs[256], refs[256];
+		uint16_t keep[256];
+		struct cp_qkey keys[256];
+		unsigned n = 1 + (unsigned)(t_rand(&rs) % 256), want = 0, k;
+		for (unsigned i = 0; i < n; i++) {
+			uint64_t r = t_rand(&rs);
+			uint32_t a = (uint32_t)t_rand(&rs);
+			if (r % 4 == 0 && nexact)  /* a member, or in its /24 or /16 */
+				a = ex[r / 4 % nexact] ^ (uint32_t)(t_rand(&rs) % (r % 3 == 0 ? 256 : 0x10000));
+			else if (r % 4 == 1 && ncidr)  /* near a CIDR's ends */
+				a = cidr[r / 4 % ncidr][r / 16 % 2] + (uint32_t)(t_rand(&rs) % 512) - 256;
+			addrs[i] = a;
+		}
+		k = cp_store_v4_candidates(ts.store, addrs, n, keep);
+		cp_store_keys_ipv4(ts.store, addrs, keys, n);
+		cp_store_lookup_bulk(ts.store, CP_T_IPV4, keys, refs, n);
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t lo = addrs[i] & ~255u, hi = lo | 255, r4 = 0;
+			int in = 0;
+			for (unsigned j = 0; j < nexact && !in; j++)
+				in = (ex[j] & ~255u) == lo;
+			for (unsigned j = 0; j < ncidr && !in; j++)
+				in = cidr[j][0] <= hi && cidr[j][1] >= lo;
+			/* No IPv4 at all: nothing is known, so all stay. */
+			in |= nexact == 0 && ncidr == 0;
+			cp_store_lpm4_bulk(ts.store, &addrs[i], &r4, 1);
+			cr_assert(!(refs[i] != 0 || r4 != 0) || in, "%08x matches outside the map", addrs[i]);
+			if (!in)
+				continue;
+			cr_assert(want < k && keep[want] == i, "%08x: a candidate (round %u, %u of %u)",
+				  addrs[i], round, i, n);
+			want++;
+		}
+		cr_assert_eq(k, want, "round %u: %u candidates, want %u", round, k, want);
+	}
+	t_close(&ts);
+	cp_compiler_free(c);
+	free(ex);
+	free(cidr);
+}
+
+Test(store, v4_candidates)
+{
+	v4_candidates(1, 3000, 300);
+	v4_candidates(2, 3000, 0);
+	v4_candidates(3, 0, 300);
+	v4_candidates(4, 0, 0);
+	v4_candidates(5, 1, 1);
+}
