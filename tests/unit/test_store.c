@@ -645,3 +645,18 @@ Test(store, v4_candidates)
 	v4_candidates(4, 0, 0);
 	v4_candidates(5, 1, 1);
 }
+
+/* A snapshot from before the map, with exact addresses: nothing is known,
+ * so no address may be dropped. A map of the wrong size is refused. */
+Test(store, v4map_absent_or_bad)
+{
+	struct cp_range4 r = { 0 };
+	struct cp_v4map m = { 0 };
+	uint64_t small[4] = { 0 };
+
+	cr_expect_eq(cp__v4map_init(&m, NULL, 0, &r, 1), 0);
+	cr_expect_null(m.bits, "exact addresses and no map: every address stays");
+	cr_expect_eq(cp__v4map_init(&m, small, sizeof(small), &r, 1), -EBADMSG);
+	cr_expect_null(m.bits);
+	cp__v4map_fini(&m);
+}
