@@ -316,33 +316,42 @@ static int ref_domain(const char *s, size_t n, char *out, size_t *on)
 /* Random names around every edge the chunked check has: labels of 62-65
  * bytes, names of 252-255, dots at chunk and word boundaries, and bytes
  * that are not allowed, against the reference above. */
-Test(norm, domain_inplace_random)
+/* A random name for the tests below, of one of four shapes (short; 240-259
+ * bytes; labels of 60-66 bytes; any length up to 269): mostly letters, a
+ * third of them upper case when upper, and one byte in odd from an alphabet
+ * of bytes a name may not hold, dots and ports. in has room for 300. */
+static size_t random_name(uint64_t *r, unsigned shape, unsigned odd, int upper, char *in)
 {
 	static const char alpha[] = "abcXYZ09-_..........*: \x80\xff";
+	size_t n = 0;
+
+	*r = *r * 6364136223846793005ULL + 1442695040888963407ULL;
+	size_t target = shape == 0 ? (*r >> 33) % 40 : shape == 1 ? 240 + (*r >> 33) % 20
+								   : (*r >> 33) % 270;
+	while (n < target) {
+		*r = *r * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t lab = shape == 2 ? 60 + (*r >> 40) % 7 : 1 + (*r >> 40) % 20;
+		for (size_t k = 0; k < lab && n < target; k++) {
+			*r = *r * 6364136223846793005ULL + 1442695040888963407ULL;
+			unsigned x = (unsigned)(*r >> 33);
+			in[n++] = x % odd == 0 ? alpha[(x >> 8) % (sizeof(alpha) - 1)]
+					       : (char)('a' + (x >> 8) % 26 -
+							(upper && (x >> 16) % 3 == 0 ? 32 : 0));
+		}
+		if (n < target)
+			in[n++] = '.';
+	}
+	in[n] = '\0';
+	return n;
+}
+
+Test(norm, domain_inplace_random)
+{
 	uint64_t r = 0x1234567;
 
 	for (unsigned t = 0; t < 200000; t++) {
 		char in[300], buf[300], want[300];
-		size_t n = 0, wn = 0;
-		unsigned shape = t % 4;
-
-		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-		size_t target = shape == 0 ? (r >> 33) % 40 : shape == 1 ? 240 + (r >> 33) % 20
-								   : (r >> 33) % 270;
-		while (n < target) {
-			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-			size_t lab = shape == 2 ? 60 + (r >> 40) % 7 : 1 + (r >> 40) % 20;
-			for (size_t k = 0; k < lab && n < target; k++) {
-				r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-				unsigned x = (unsigned)(r >> 33);
-				/* Mostly letters; one byte in 64 from the odd alphabet. */
-				in[n++] = x % 64 == 0 ? alpha[(x >> 8) % (sizeof(alpha) - 1)]
-						      : (char)('a' + (x >> 8) % 26 - ((x >> 16) % 3 == 0 ? 32 : 0));
-			}
-			if (n < target)
-				in[n++] = '.';
-		}
-		in[n] = '\0';
+		size_t wn = 0, n = random_name(&r, t % 4, 64, 1, in);
 		memcpy(buf, in, n + 1);
 		size_t bn = n;
 		const char *why = NULL;
@@ -366,31 +375,12 @@ Test(norm, domain_inplace_random)
  * come up often, around the same edges as above, against the reference. */
 Test(norm, host_copy_random)
 {
-	static const char alpha[] = "abcXYZ09-_..........*: \x80\xff";
 	uint64_t r = 0x7654321;
 	unsigned canon_seen = 0, plain_seen = 0;
 
 	for (unsigned t = 0; t < 200000; t++) {
 		char in[300], out[300], want[300];
-		size_t n = 0, wn = 0;
-		unsigned shape = t % 4;
-
-		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-		size_t target = shape == 0 ? (r >> 33) % 40 : shape == 1 ? 240 + (r >> 33) % 20
-								   : (r >> 33) % 270;
-		unsigned odd = 1 + (unsigned)(r >> 20) % 512;  /* one byte in odd is odd */
-		while (n < target) {
-			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-			size_t lab = shape == 2 ? 60 + (r >> 40) % 7 : 1 + (r >> 40) % 20;
-			for (size_t k = 0; k < lab && n < target; k++) {
-				r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-				unsigned x = (unsigned)(r >> 33);
-				in[n++] = x % odd == 0 ? alpha[(x >> 8) % (sizeof(alpha) - 1)]
-						       : (char)('a' + (x >> 8) % 26);
-			}
-			if (n < target)
-				in[n++] = '.';
-		}
+		size_t wn = 0, n = random_name(&r, t % 4, 1 + (unsigned)(r >> 20) % 512, 0, in);
 		if (n > 0 && n < 290 && (r >> 8) % 4 == 0) {
 			memcpy(in + n, ":443", 4);
 			n += 4;
