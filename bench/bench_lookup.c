@@ -162,11 +162,10 @@ static uint8_t *rr_buffer(size_t bytes, int huge)
  *
  * And the floor of a hit behind a first-level filter: a random read over
  * the size of the type's table, with one more into a buffer the size of its
- * filter. On this VM the
- * second line of a two-line window costs nothing (adjacent lines, one page)
- * but the filter's line does: it is a line of its own, in a page of its own
- * (over 2.2 GB and 75 MB: 27 ns a read, 38 with a filter read; 8 for the
- * filter read alone). */
+ * filter. On this VM the second line of a two-line window costs nothing
+ * (adjacent lines, one page) but the filter's line does: it is a line of its
+ * own, in a page of its own (over 2.2 GB and 75 MB: 27 ns a read, 38 with a
+ * filter read; 8 for the filter read alone). */
 struct rr {
 	double read;             /* ns, the faster page size */
 	double floor[2];         /* ipv4, domain: with a filter read; 0: no filter */

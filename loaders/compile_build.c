@@ -268,7 +268,7 @@ static int cover_exact4(struct cp_compiler *c, struct cp_xrec *x, size_t n)
 {
 	struct cp_xrec *tmp = NULL, *s = x;
 
-	if (n != 0 && c->v4map == NULL) {
+	if (c->v4map_want && c->v4map == NULL) {
 		if ((c->v4map = cp_mem_alloc(CP_V4MAP_BYTES)) == NULL)
 			return -ENOMEM;
 		memset(c->v4map, 0, CP_V4MAP_BYTES);
@@ -283,7 +283,8 @@ static int cover_exact4(struct cp_compiler *c, struct cp_xrec *x, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t addr = (uint32_t)(tmp != NULL ? s[i].a >> 32 : s[i].a);
-		c->v4map[addr >> 14] |= 1ull << (addr >> 8 & 63);
+		if (c->v4map != NULL)
+			c->v4map[addr >> 14] |= 1ull << (addr >> 8 & 63);
 		x[i] = (struct cp_xrec){ .a = (uint64_t)cp_perm32(c->seed, addr) << 32,
 					 .b = cp__r4_lookup(&c->r4v, addr), .ref = s[i].ref };
 	}
@@ -320,6 +321,10 @@ static int build_ipv4(struct cp_compiler *c, struct cp_snap_writer *w)
 				c->r4.n * 2, c->r4.ref, c->r4.n * 4) != 0)
 			return -EINVAL;
 	}
+	uint64_t nexact = n - ncidr;
+	for (unsigned i = 0; c->spill != NULL && i < CP_SPILL_PARTS; i++)
+		nexact += cp__spill_count(c->spill, CP_T_IPV4, i);
+	c->v4map_want = nexact >= CP_V4MAP_MIN;
 	if (c->spill != NULL)  /* every exact address is on disk */
 		return build_spilled(c, w, CP_T_IPV4, X_IPV4);
 	struct cp_xrec *exact = r != NULL ? r + ncidr : NULL;  /* no IPv4 at all: NULL */

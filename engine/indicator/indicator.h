@@ -78,12 +78,12 @@ int cp_norm_domain(const char *s, size_t n, struct cp_ind *out, const char **why
  * to lower-case, no copy. */
 int cp_norm_domain_inplace(char *s, size_t *n, const char **why);
 /* A host name as SNI or Host carries it: copies s[0..n) up to any ':' (a
- * port) to d, which has room for n bytes, and returns the length copied. *canon is 1 when that name is
- * canonical as it stands (cp_norm_domain_inplace would accept it and leave
- * it as it is), so the fast path need not normalise it; else 0, and the
- * normaliser decides. One pass: copying, then checking the copy, reloaded
- * the bytes just stored (a store-forwarding stall) and cost ~13 % of a TLS
- * packet's time. */
+ * port) to d, which has room for n bytes, and returns the length copied.
+ * *canon is 1 when that name is canonical as it stands (the normaliser
+ * would accept it and leave it as it is), so the fast path need not
+ * normalise it; else 0, and the normaliser decides. One pass: copying,
+ * then checking the copy, reloaded the bytes just stored (a
+ * store-forwarding stall) and cost ~13 % of a TLS packet's time. */
 size_t cp_norm_host_copy(char *d, const char *s, size_t n, int *canon);
 int cp_norm_url(const char *s, size_t n, struct cp_ind *out, const char **why);
 int cp_norm_digest(enum cp_itype t, const char *s, size_t n, struct cp_ind *out,

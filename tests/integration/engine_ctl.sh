@@ -279,7 +279,7 @@ after=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["st
 kill -INT $hpid; wait $hpid || fail "--huge-pages engine exit status"
 echo "--huge-pages: $hk kB in huge pages; reloads, lookups and traffic ok"
 
-# --mlock: without CAP_IPC_LOCK, under a 5 MiB RLIMIT_MEMLOCK. The 3 MB set
+# --mlock: without CAP_IPC_LOCK, under an 8 MiB RLIMIT_MEMLOCK. The 5.6 MB set
 # starts locked (VmLck), a reload to a small set locks it and unlocks the
 # old one, a reload that would need two large sets locked at once is
 # refused and the set in force stays locked, and a set over the limit
@@ -288,7 +288,7 @@ echo "--huge-pages: $hk kB in huge pages; reloads, lookups and traffic ok"
 if [ -z "${ENGINE:-}" ]; then
   "$I" compile -q -o "$D/big2.cpsnap" "$D/big.txt"
   mlocked() {  # mlocked SNAP LOG [ulimit -l KiB]: execs, so run it in a subshell
-    ulimit -l "${3:-5120}"
+    ulimit -l "${3:-8192}"
     exec setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock -- \
       "${side[@]}" --intel "$1" --mlock > "$2" 2>&1
   }

@@ -568,23 +568,30 @@ Test(store, range4_invalid)
 /* The first test of the fast path: an address is a candidate exactly when
  * its /24 holds an exact indicator or meets a CIDR, so none that could
  * match is ever dropped, and most that cannot are. Sets with exact
- * addresses and CIDRs, with CIDRs only, and with no IPv4; random queries
- * around the members in bursts of every size, against a naive reference
- * and against the lookups themselves. */
+ * addresses (enough for the compiler to write their map, and too few) and
+ * CIDRs, with CIDRs only, and with no IPv4; random queries around the
+ * members in bursts of every size, against a naive reference and against
+ * the lookups themselves. */
 static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 {
 	struct cp_compiler *c = cp_compiler_new(seed);
 	uint32_t meta = t_meta(c, CP_ACT_DROP, "f");
 	uint32_t *ex = calloc(nexact + 1, 4), (*cidr)[2] = calloc(ncidr + 1, sizeof(*cidr));
+	uint8_t *in24 = calloc(1u << 24, 1);  /* the reference: a byte per /24 */
 	uint64_t rs = seed;
 	struct t_store ts;
+	struct cp_ind ind;
+	const char *why;
 	char buf[40];
 
+	cr_assert(ex != NULL && cidr != NULL && in24 != NULL);
 	for (unsigned i = 0; i < nexact; i++) {
-		ex[i] = (t_rand(&rs) % 2 ? 0x0a000000u : 0xac100000u) | (uint32_t)(t_rand(&rs) % 0x40000);
-		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", ex[i] >> 24, ex[i] >> 16 & 255, ex[i] >> 8 & 255,
-			 ex[i] & 255);
-		t_add(c, CP_T_IPV4, buf, meta);
+		ex[i] = (t_rand(&rs) % 2 ? 0x0a000000u : 0xac100000u) | (uint32_t)(t_rand(&rs) % 0x400000);
+		ind = (struct cp_ind){ .type = CP_T_IPV4, .len = 4, .plen = 32 };
+		for (unsigned b = 0; b < 4; b++)
+			ind.v[b] = (uint8_t)(ex[i] >> (24 - 8 * b));
+		cr_assert_eq(cp_compiler_add(c, &ind, meta), 0);
+		in24[ex[i] >> 8] = 1;
 	}
 	for (unsigned i = 0; i < ncidr; i++) {
 		unsigned plen = i % 4 == 0 ? 12 + (unsigned)(t_rand(&rs) % 12) : 24 + (unsigned)(t_rand(&rs) % 7);
@@ -592,8 +599,14 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 		cidr[i][0] = a, cidr[i][1] = a | ~(~0u << (32 - plen));
 		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", a >> 24, a >> 16 & 255, a >> 8 & 255,
 			 a & 255, plen);
-		t_add(c, CP_T_IPV4, buf, meta);
+		cr_assert_eq(cp_norm(CP_T_IPV4, buf, strlen(buf), &ind, &why), 0);
+		cr_assert_eq(cp_compiler_add(c, &ind, meta), 0);
+		for (uint32_t b = cidr[i][0] >> 8; b <= cidr[i][1] >> 8; b++)
+			in24[b] = 1;
 	}
+	/* Exact addresses too few for the map: nothing known, all stay; no
+	 * IPv4 at all: likewise (its lookups cost nothing). */
+	int all = (nexact > 0 && nexact < CP_V4MAP_MIN) || (nexact == 0 && ncidr == 0);
 	t_open(c, &ts, NULL);
 	for (unsigned round = 0; round < 400; round++) {
 		uint32_t addrs[256], refs[256];
@@ -613,14 +626,8 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 		cp_store_keys_ipv4(ts.store, addrs, keys, n);
 		cp_store_lookup_bulk(ts.store, CP_T_IPV4, keys, refs, n);
 		for (unsigned i = 0; i < n; i++) {
-			uint32_t lo = addrs[i] & ~255u, hi = lo | 255, r4 = 0;
-			int in = 0;
-			for (unsigned j = 0; j < nexact && !in; j++)
-				in = (ex[j] & ~255u) == lo;
-			for (unsigned j = 0; j < ncidr && !in; j++)
-				in = cidr[j][0] <= hi && cidr[j][1] >= lo;
-			/* No IPv4 at all: nothing is known, so all stay. */
-			in |= nexact == 0 && ncidr == 0;
+			uint32_t r4 = 0;
+			int in = all || in24[addrs[i] >> 8];
 			cp_store_lpm4_bulk(ts.store, &addrs[i], &r4, 1);
 			cr_assert(!(refs[i] != 0 || r4 != 0) || in, "%08x matches outside the map", addrs[i]);
 			if (!in)
@@ -635,15 +642,17 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 	cp_compiler_free(c);
 	free(ex);
 	free(cidr);
+	free(in24);
 }
 
 Test(store, v4_candidates)
 {
-	v4_candidates(1, 3000, 300);
-	v4_candidates(2, 3000, 0);
+	v4_candidates(1, CP_V4MAP_MIN + 1000, 300);
+	v4_candidates(2, CP_V4MAP_MIN, 0);
 	v4_candidates(3, 0, 300);
 	v4_candidates(4, 0, 0);
-	v4_candidates(5, 1, 1);
+	v4_candidates(5, 3000, 300);
+	v4_candidates(6, 1, 1);
 }
 
 /* A snapshot from before the map, with exact addresses: nothing is known,
