@@ -130,7 +130,7 @@ struct cp_range4 {
 #define CP_V4MAP_BYTES (1u << 21)
 /* Exact addresses from which the compiler writes the map: it costs 2 MiB
  * in the file, as much as the table of 200 k addresses, and below this the
- * table and its filter sit in L2 (a set of 1 000 addresses grew from 0.7
+ * table and its filter sit in L2 (a set of three indicators grew from 0.7
  * to 2.8 MB with it). Smaller sets look every address up, as before. */
 #define CP_V4MAP_MIN (1u << 17)
 struct cp_v4map {
