@@ -108,6 +108,7 @@ void cp_compiler_free(struct cp_compiler *c)
 	cp__r4_fini(&c->r4v);
 	if (c->v4map != NULL)
 		cp_mem_free(c->v4map, CP_V4MAP_BYTES);
+	free(c->v4list);
 	cp_mem_free(c->scratch, c->scratch_size);
 	cp_lpmb_free(c->lpm[1]);
 	cp_setb_free(c->setb);

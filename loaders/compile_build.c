@@ -268,7 +268,7 @@ static int cover_exact4(struct cp_compiler *c, struct cp_xrec *x, size_t n)
 {
 	struct cp_xrec *tmp = NULL, *s = x;
 
-	if (c->v4map_want && c->v4map == NULL) {
+	if (n != 0 && c->v4map == NULL) {
 		if ((c->v4map = cp_mem_alloc(CP_V4MAP_BYTES)) == NULL)
 			return -ENOMEM;
 		memset(c->v4map, 0, CP_V4MAP_BYTES);
@@ -283,8 +283,7 @@ static int cover_exact4(struct cp_compiler *c, struct cp_xrec *x, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t addr = (uint32_t)(tmp != NULL ? s[i].a >> 32 : s[i].a);
-		if (c->v4map != NULL)
-			c->v4map[addr >> 14] |= 1ull << (addr >> 8 & 63);
+		c->v4map[addr >> 14] |= 1ull << (addr >> 8 & 63);
 		x[i] = (struct cp_xrec){ .a = (uint64_t)cp_perm32(c->seed, addr) << 32,
 					 .b = cp__r4_lookup(&c->r4v, addr), .ref = s[i].ref };
 	}
@@ -321,10 +320,6 @@ static int build_ipv4(struct cp_compiler *c, struct cp_snap_writer *w)
 				c->r4.n * 2, c->r4.ref, c->r4.n * 4) != 0)
 			return -EINVAL;
 	}
-	uint64_t nexact = n - ncidr;
-	for (unsigned i = 0; c->spill != NULL && i < CP_SPILL_PARTS; i++)
-		nexact += cp__spill_count(c->spill, CP_T_IPV4, i);
-	c->v4map_want = nexact >= CP_V4MAP_MIN;
 	if (c->spill != NULL)  /* every exact address is on disk */
 		return build_spilled(c, w, CP_T_IPV4, X_IPV4);
 	struct cp_xrec *exact = r != NULL ? r + ncidr : NULL;  /* no IPv4 at all: NULL */
@@ -436,6 +431,37 @@ static size_t build_feeds(struct cp_compiler *c)
 	return n;
 }
 
+/* The /24s of the exact addresses, for the fast path's first test (the
+ * CIDRs' are made at open, from the range table): as a list of /24 numbers
+ * when that is smaller than the 2 MiB bitmap, which it is below 512 k of
+ * them (at 100 M indicators the bench's addresses fill ~4 M). */
+static int add_v4map(struct cp_compiler *c, struct cp_snap_writer *w)
+{
+	const uint64_t *map = c->v4map;
+	uint64_t n = 0;
+	int rc;
+
+	free(c->v4list);
+	for (size_t i = 0; i < CP_V4MAP_BYTES / 8; i++)
+		n += (uint64_t)__builtin_popcountll(map[i]);
+	if (n * 4 >= CP_V4MAP_BYTES) {
+		c->st.bytes[CP_T_IPV4] += CP_V4MAP_BYTES;
+		return cp_snap_writer_add(w, CP_SEC_V4_MAP, map, CP_V4MAP_BYTES, n, 0, 0);
+	}
+	/* Kept until the compiler is freed: a writer not yet open holds on
+	 * to what it is given until its commit. */
+	uint32_t *l = c->v4list = malloc(n * 4 + 4);
+	uint64_t k = 0;
+	if (l == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < CP_V4MAP_BYTES / 8; i++)
+		for (uint64_t b = map[i]; b != 0; b &= b - 1)
+			l[k++] = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(b));
+	rc = cp_snap_writer_add(w, CP_SEC_V4_LIST, l, n * 4, n, 0, 0);
+	c->st.bytes[CP_T_IPV4] += n * 4;
+	return rc;
+}
+
 static int add_sections(struct cp_compiler *c, struct cp_snap_writer *w)
 {
 	uint64_t nsets, size, ngroups;
@@ -466,12 +492,8 @@ static int add_sections(struct cp_compiler *c, struct cp_snap_writer *w)
 		rc |= cp_snap_writer_add(w, CP_SEC_LPM_LEAF + CP_T_IPV6, leaves, lsize, 0, 0, 0);
 		c->st.bytes[CP_T_IPV6] += size + lsize;
 	}
-	/* The /24s of the exact addresses, for the fast path's first test
-	 * (the CIDRs' are made at open, from the range table). */
-	if (c->v4map != NULL) {
-		rc |= cp_snap_writer_add(w, CP_SEC_V4_MAP, c->v4map, CP_V4MAP_BYTES, 0, 0, 0);
-		c->st.bytes[CP_T_IPV4] += CP_V4MAP_BYTES;
-	}
+	if (c->v4map != NULL)
+		rc |= add_v4map(c, w);
 	if (c->r4.off != NULL) {
 		const struct cp_r4_img *r4 = &c->r4;
 		rc |= cp_snap_writer_add(w, CP_SEC_R4_OFF, r4->off, (CP_R4_CHUNKS + 1) * 4,

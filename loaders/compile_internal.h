@@ -56,7 +56,7 @@ struct cp_compiler {
 	struct cp_r4_img r4;
 	struct cp_range4 r4v;       /* a view of r4, for the covering CIDRs */
 	uint64_t *v4map;            /* CP_SEC_V4_MAP: /24s of exact addresses */
-	int v4map_want;             /* enough exact addresses to write it */
+	uint32_t *v4list;           /* the same as a list, when written so */
 	struct cp_setb *setb;
 	struct cp_feed_rec *feeds;
 	uint32_t *ents;             /* scratch for one set */

@@ -34,8 +34,10 @@ enum {
 	CP_SEC_PAT_REF = 0x610, /* + target: struct cp_pat_ref[count], by Hyperscan id */
 	CP_SEC_DOM_LABELS = 0x700, /* uint64_t: bit k, a subdomain indicator of k labels
 				    * (63: 63 or more); absent: any */
-	CP_SEC_V4_MAP = 0x800   /* uint64_t[1 << 18]: bit a >> 8, an exact ipv4 indicator
+	CP_SEC_V4_MAP = 0x800,  /* uint64_t[1 << 18]: bit a >> 8, an exact ipv4 indicator
 				 * in that /24; absent: not known */
+	CP_SEC_V4_LIST = 0x801  /* uint32_t[count]: the same /24s (a >> 8), rising; in place
+				 * of the map when smaller */
 };
 
 /* Per-feed summary kept for `info`. */

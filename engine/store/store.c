@@ -164,9 +164,15 @@ struct cp_store *cp_store_open_reuse(const struct cp_snap *snap, const struct cp
 	if (rc == 0)
 		rc = open_cidrs(s, snap);
 	if (rc == 0) {
-		uint64_t msize = 0;
+		uint64_t msize = 0, lsize = 0, n = 0;
 		const uint64_t *map = cp_snap_section(snap, CP_SEC_V4_MAP, &msize, NULL, NULL, NULL);
-		rc = cp__v4map_init(&s->v4, map, msize, &s->r4, s->x[CP_T_IPV4].slots != NULL);
+		const uint32_t *list = cp_snap_section(snap, CP_SEC_V4_LIST, &lsize, &n, NULL, NULL);
+		if (list != NULL && lsize != n * 4)
+			rc = -EBADMSG;
+		else
+			rc = cp__v4map_init(&s->v4, map, msize, list, n, &s->r4,
+					    s->x[CP_T_IPV4].slots != NULL);
+		s->v4_file = (map != NULL ? msize : 0) + (list != NULL ? lsize : 0);
 	}
 	if (rc == 0)
 		rc = open_patterns(s, snap, prev);
@@ -401,8 +407,8 @@ uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t)
 
 	if (t == CP_T_IPV4 && s->r4.off != NULL)
 		b += CP_R4_CHUNKS * 4 + 4 + s->r4.n * 6 + CP_R4_MEETS_BYTES;
-	if (t == CP_T_IPV4 && s->v4.bits != NULL && s->v4.bits != s->r4.meets)
-		b += CP_V4MAP_BYTES * (s->v4.own != NULL ? 2 : 1);  /* the section, and the union */
+	if (t == CP_T_IPV4)  /* the section, and the map made from it */
+		b += s->v4_file + (s->v4.own != NULL ? CP_V4MAP_BYTES : 0);
 	if (t == CP_T_IPV6 && s->lpm6.tbl != NULL)
 		b += (CP_LPM_L0 + s->lpm6.ngroups * CP_LPM_GROUP) * 4 + s->lpm6.nleaves * 4;
 	return b;

@@ -126,22 +126,23 @@ struct cp_range4 {
 
 /* The /24s (and /16s) where some IPv4 indicator, exact or CIDR, may match:
  * the fast path's first test of an address (v4map.c). bits == NULL: not
- * known (a snapshot from before CP_SEC_V4_MAP), every address may match. */
+ * known (a snapshot from before CP_SEC_V4_MAP), every address may match.
+ * The snapshot holds the exact addresses' /24s as a bitmap (CP_SEC_V4_MAP)
+ * or, when smaller, a rising list of /24 numbers (CP_SEC_V4_LIST, 4 bytes
+ * each): as a bitmap alone it cost 2 MiB in the file, which grew a set of
+ * three indicators from 0.7 to 2.8 MB. */
 #define CP_V4MAP_BYTES (1u << 21)
-/* Exact addresses from which the compiler writes the map: it costs 2 MiB
- * in the file, as much as the table of 200 k addresses, and below this the
- * table and its filter sit in L2 (a set of three indicators grew from 0.7
- * to 2.8 MB with it). Smaller sets look every address up, as before. */
-#define CP_V4MAP_MIN (1u << 17)
 struct cp_v4map {
 	const uint64_t *bits;     /* bit a >> 8 */
-	uint64_t *own;            /* bits, when made here (the exact map | the CIDRs') */
+	uint64_t *own;            /* bits, when made here (the list, or the exact map
+				   * | the CIDRs') */
 	uint64_t bits16[CP_R4_CHUNKS / 64]; /* bit a >> 16: some bit of that /16 */
 };
-/* Made at open from the snapshot's exact map and the range table's (r
- * initialised first). Returns 0 or -EBADMSG, -ENOMEM. */
-int cp__v4map_init(struct cp_v4map *m, const uint64_t *exact, uint64_t size,
-		   const struct cp_range4 *r, int has_exact);
+/* Made at open from the snapshot's map (size bytes) or list (n entries;
+ * NULL: none) and the range table's map (r initialised first). Returns 0
+ * or -EBADMSG, -ENOMEM. */
+int cp__v4map_init(struct cp_v4map *m, const uint64_t *map, uint64_t size, const uint32_t *list,
+		   uint64_t n, const struct cp_range4 *r, int has_exact);
 void cp__v4map_fini(struct cp_v4map *m);
 
 struct cp_r4_img {
@@ -177,6 +178,7 @@ struct cp_store {
 	int64_t first_expiry;     /* earliest valid_until of any context; 0: none */
 	uint64_t sub_labels;      /* CP_SEC_DOM_LABELS, or every bit */
 	struct cp_v4map v4;       /* /24s an ipv4 indicator may match in */
+	uint64_t v4_file;         /* bytes of its section */
 	struct cp_pdb *pdb[4];    /* per pattern target (CP_PT__COUNT <= 4) */
 	const struct cp_pat_ref *pref[4];
 	uint32_t npat[4];

@@ -31,26 +31,45 @@ void cp__v4map_fini(struct cp_v4map *m)
 	*m = (struct cp_v4map){ 0 };
 }
 
-int cp__v4map_init(struct cp_v4map *m, const uint64_t *exact, uint64_t size,
-		   const struct cp_range4 *r, int has_exact)
+/* A list's /24s as bits of map: rising numbers below 2^24, checked here. */
+static int from_list(uint64_t *map, const uint32_t *l, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (l[i] >> 24 != 0 || (i != 0 && l[i] <= l[i - 1]))
+			return -EBADMSG;
+		map[l[i] / 64] |= 1ull << (l[i] % 64);
+	}
+	return 0;
+}
+
+int cp__v4map_init(struct cp_v4map *m, const uint64_t *map, uint64_t size, const uint32_t *list,
+		   uint64_t n, const struct cp_range4 *r, int has_exact)
 {
 	cp__v4map_fini(m);
-	if (exact != NULL && size != CP_V4MAP_BYTES)
+	if ((map != NULL && (list != NULL || size != CP_V4MAP_BYTES)) ||
+	    (list != NULL && n == 0))
 		return -EBADMSG;
 	/* A set with exact addresses but no map predates it: nothing known. */
-	if (exact == NULL && has_exact)
+	if (map == NULL && list == NULL && has_exact)
 		return 0;
-	if (exact == NULL && r->meets == NULL)
+	if (map == NULL && list == NULL && r->meets == NULL)
 		return 0;  /* no IPv4 at all: the lookups cost nothing anyway */
-	if (exact != NULL && r->meets != NULL) {
-		if ((m->own = cp_mem_alloc(CP_V4MAP_BYTES)) == NULL)
-			return -ENOMEM;
-		for (size_t i = 0; i < CP_V4MAP_BYTES / 8; i++)
-			m->own[i] = exact[i] | r->meets[i];
-		m->bits = m->own;
-	} else {
-		m->bits = exact != NULL ? exact : r->meets;
+	if (list == NULL && (map == NULL || r->meets == NULL)) {
+		m->bits = map != NULL ? map : r->meets;
+		make16(m);
+		return 0;
 	}
+	/* A list, or both maps: one made here, their union. */
+	if ((m->own = cp_mem_alloc(CP_V4MAP_BYTES)) == NULL)
+		return -ENOMEM;
+	memset(m->own, 0, CP_V4MAP_BYTES);
+	if (list != NULL && from_list(m->own, list, n) != 0) {
+		cp__v4map_fini(m);
+		return -EBADMSG;
+	}
+	for (size_t i = 0; i < CP_V4MAP_BYTES / 8; i++)
+		m->own[i] |= (map != NULL ? map[i] : 0) | (r->meets != NULL ? r->meets[i] : 0);
+	m->bits = m->own;
 	make16(m);
 	return 0;
 }

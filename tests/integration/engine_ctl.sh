@@ -279,7 +279,7 @@ after=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["st
 kill -INT $hpid; wait $hpid || fail "--huge-pages engine exit status"
 echo "--huge-pages: $hk kB in huge pages; reloads, lookups and traffic ok"
 
-# --mlock: without CAP_IPC_LOCK, under an 8 MiB RLIMIT_MEMLOCK. The 5.6 MB set
+# --mlock: without CAP_IPC_LOCK, under an 8 MiB RLIMIT_MEMLOCK. The 4.6 MB set
 # starts locked (VmLck), a reload to a small set locks it and unlocks the
 # old one, a reload that would need two large sets locked at once is
 # refused and the set in force stays locked, and a set over the limit

@@ -568,10 +568,10 @@ Test(store, range4_invalid)
 /* The first test of the fast path: an address is a candidate exactly when
  * its /24 holds an exact indicator or meets a CIDR, so none that could
  * match is ever dropped, and most that cannot are. Sets with exact
- * addresses (enough for the compiler to write their map, and too few) and
- * CIDRs, with CIDRs only, and with no IPv4; random queries around the
- * members in bursts of every size, against a naive reference and against
- * the lookups themselves. */
+ * addresses (in enough /24s for the map to be written as a bitmap, and in
+ * few, as a list) with and without CIDRs, with CIDRs only, and with no
+ * IPv4; random queries around the members in bursts of every size, against
+ * a naive reference and against the lookups themselves. */
 static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 {
 	struct cp_compiler *c = cp_compiler_new(seed);
@@ -587,6 +587,8 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 	cr_assert(ex != NULL && cidr != NULL && in24 != NULL);
 	for (unsigned i = 0; i < nexact; i++) {
 		ex[i] = (t_rand(&rs) % 2 ? 0x0a000000u : 0xac100000u) | (uint32_t)(t_rand(&rs) % 0x400000);
+		if (nexact > 100000)  /* over all /24s: past 512 k of them, a bitmap */
+			ex[i] = (uint32_t)t_rand(&rs);
 		ind = (struct cp_ind){ .type = CP_T_IPV4, .len = 4, .plen = 32 };
 		for (unsigned b = 0; b < 4; b++)
 			ind.v[b] = (uint8_t)(ex[i] >> (24 - 8 * b));
@@ -604,9 +606,8 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 		for (uint32_t b = cidr[i][0] >> 8; b <= cidr[i][1] >> 8; b++)
 			in24[b] = 1;
 	}
-	/* Exact addresses too few for the map: nothing known, all stay; no
-	 * IPv4 at all: likewise (its lookups cost nothing). */
-	int all = (nexact > 0 && nexact < CP_V4MAP_MIN) || (nexact == 0 && ncidr == 0);
+	/* No IPv4 at all: nothing known, all stay (its lookups cost nothing). */
+	int all = nexact == 0 && ncidr == 0;
 	t_open(c, &ts, NULL);
 	for (unsigned round = 0; round < 400; round++) {
 		uint32_t addrs[256], refs[256];
@@ -647,25 +648,37 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 
 Test(store, v4_candidates)
 {
-	v4_candidates(1, CP_V4MAP_MIN + 1000, 300);
-	v4_candidates(2, CP_V4MAP_MIN, 0);
+	v4_candidates(1, 600000, 300);
+	v4_candidates(2, 600000, 0);
 	v4_candidates(3, 0, 300);
 	v4_candidates(4, 0, 0);
 	v4_candidates(5, 3000, 300);
-	v4_candidates(6, 1, 1);
+	v4_candidates(6, 3000, 0);
+	v4_candidates(7, 1, 1);
 }
 
 /* A snapshot from before the map, with exact addresses: nothing is known,
- * so no address may be dropped. A map of the wrong size is refused. */
+ * so no address may be dropped. A map of the wrong size, a set with both
+ * forms, and lists empty, out of order or out of range are refused. */
 Test(store, v4map_absent_or_bad)
 {
 	struct cp_range4 r = { 0 };
 	struct cp_v4map m = { 0 };
 	uint64_t small[4] = { 0 };
+	uint32_t up[3] = { 5, 9, 1u << 23 }, down[3] = { 5, 9, 7 }, big[2] = { 5, 1u << 24 };
 
-	cr_expect_eq(cp__v4map_init(&m, NULL, 0, &r, 1), 0);
+	cr_expect_eq(cp__v4map_init(&m, NULL, 0, NULL, 0, &r, 1), 0);
 	cr_expect_null(m.bits, "exact addresses and no map: every address stays");
-	cr_expect_eq(cp__v4map_init(&m, small, sizeof(small), &r, 1), -EBADMSG);
+	cr_expect_eq(cp__v4map_init(&m, small, sizeof(small), NULL, 0, &r, 1), -EBADMSG);
+	cr_expect_eq(cp__v4map_init(&m, small, sizeof(small), up, 3, &r, 1), -EBADMSG, "both");
+	cr_expect_eq(cp__v4map_init(&m, NULL, 0, up, 0, &r, 1), -EBADMSG, "empty");
+	cr_expect_eq(cp__v4map_init(&m, NULL, 0, down, 3, &r, 1), -EBADMSG, "order");
+	cr_expect_eq(cp__v4map_init(&m, NULL, 0, big, 2, &r, 1), -EBADMSG, "range");
 	cr_expect_null(m.bits);
+	cr_assert_eq(cp__v4map_init(&m, NULL, 0, up, 3, &r, 1), 0);
+	cr_expect_eq(m.bits[0], 1ull << 5 | 1ull << 9, "the list's /24s");
+	cr_expect_eq(m.bits[(1u << 23) / 64], 1ull);
+	cr_expect_eq(m.bits16[0], 1ull, "and their /16s");
+	cr_expect_eq(m.bits16[(1u << 15) / 64], 1ull);
 	cp__v4map_fini(&m);
 }
