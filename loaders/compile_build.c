@@ -441,7 +441,8 @@ static int add_v4map(struct cp_compiler *c, struct cp_snap_writer *w)
 	uint64_t n = 0;
 	int rc;
 
-	free(c->v4list);
+	free(c->v4list);  /* a second write makes it again */
+	c->v4list = NULL;
 	for (size_t i = 0; i < CP_V4MAP_BYTES / 8; i++)
 		n += (uint64_t)__builtin_popcountll(map[i]);
 	if (n * 4 >= CP_V4MAP_BYTES) {
