@@ -115,21 +115,14 @@ static uint64_t mem_available(void)
 	return (uint64_t)kb * 1024;
 }
 
-/* Prefetched reads a burst ahead; with first != NULL, each read of at[]
- * comes with one of first[], both fetched together, as a filter block and
- * its window are. */
-static double time_reads(const uint8_t *const *at, const uint8_t *const *first, uint64_t n)
+static double time_reads(const uint8_t *const *at, uint64_t n)
 {
 	volatile uint64_t sum = 0;  /* keeps the reads */
 	double t0 = bench_now();
 
 	for (uint64_t i = 0; i + BATCH <= n; i += BATCH) {
-		for (unsigned j = 0; first != NULL && j < BATCH; j++)
-			cp_prefetch(first[i + j]);
 		for (unsigned j = 0; j < BATCH; j++)
 			cp_prefetch(at[i + j]);
-		for (unsigned j = 0; first != NULL && j < BATCH; j++)
-			sum += *first[i + j];
 		for (unsigned j = 0; j < BATCH; j++)
 			sum += *at[i + j];
 	}
@@ -158,57 +151,15 @@ static uint8_t *rr_buffer(size_t bytes, int huge)
  * lookups, it streams its addresses from an array made beforehand. When a
  * second buffer that size does not fit (1 B indicators: 17 GB of tables on
  * a 24 GiB machine), the reads go over the store's own tables, the same
- * memory the lookups read.
- *
- * And the floor of a hit behind a first-level filter: a random read over
- * the size of the type's table, with one more into a buffer the size of its
- * filter. On this VM the second line of a two-line window costs nothing
- * (adjacent lines, one page) but the filter's line does: it is a line of its
- * own, in a page of its own (over 2.2 GB and 75 MB: 27 ns a read, 38 with a
- * filter read; 8 for the filter read alone). */
-struct rr {
-	double read;             /* ns, the faster page size */
-	double floor[2];         /* ipv4, domain: with a filter read; 0: no filter */
-};
-
-static void time_floors(const struct cp_snap *snap, uint8_t *buf, const uint64_t *off,
-			const uint8_t **at, uint64_t n, int huge, struct rr *out)
-{
-	const uint8_t **first = malloc(n * sizeof(*first));
-	uint64_t r = 777;
-
-	for (unsigned k = 0; k < 2 && first != NULL; k++) {
-		enum cp_itype t = k ? CP_T_DOMAIN : CP_T_IPV4;
-		uint64_t size = 0, tsize = 0;
-		cp_snap_section(snap, CP_SEC_XFILT + t, &size, NULL, NULL, NULL);
-		cp_snap_section(snap, CP_SEC_XTAB + t, &tsize, NULL, NULL, NULL);
-		uint8_t *f = size >= 64 && tsize >= 64 ? rr_buffer(size, huge) : NULL;
-		if (f == NULL)
-			continue;
-		for (uint64_t i = 0; i < n; i++) {
-			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-			first[i] = f + cp_range64(r, size / 64) * 64;
-			at[i] = buf + off[i] % (tsize / 64) * 64;  /* over a table's size */
-		}
-		double ns = time_reads(at, first, n);
-		if (out->floor[k] == 0 || ns < out->floor[k])
-			out->floor[k] = ns;
-		if (huge)
-			cp_mem_free(f, size);
-		else
-			munmap(f, size);
-	}
-	free(first);
-}
-
-static struct rr run_randread(size_t bytes, uint64_t n, const struct cp_snap *snap)
+ * memory the lookups read. */
+static double run_randread(size_t bytes, uint64_t n, const struct cp_snap *snap)
 {
 	const uint8_t *base[2] = { NULL, NULL };
 	uint64_t lines[2] = { bytes / 64, 0 }, r = 12345;
 	const uint8_t **at = malloc(n * sizeof(*at));
 	uint64_t *off = malloc(n * sizeof(*off));
 	int copy = bytes + (2ull << 30) < mem_available();
-	struct rr out = { 0 };
+	double ns = 0;
 
 	if (at == NULL || off == NULL)
 		goto out;
@@ -230,7 +181,7 @@ static struct rr run_randread(size_t bytes, uint64_t n, const struct cp_snap *sn
 		for (uint64_t i = 0; i < n; i++)
 			at[i] = off[i] < lines[0] ? base[0] + off[i] * 64
 						  : base[1] + (off[i] - lines[0]) * 64;
-		out.read = time_reads(at, NULL, n);
+		ns = time_reads(at, n);
 		goto out;
 	}
 	/* The limit is the faster of the two page sizes. */
@@ -240,23 +191,20 @@ static struct rr run_randread(size_t bytes, uint64_t n, const struct cp_snap *sn
 			continue;
 		for (uint64_t i = 0; i < n; i++)
 			at[i] = buf + off[i] * 64;
-		double t = time_reads(at, NULL, n);
+		double t = time_reads(at, n);
 		fprintf(stderr, "random reads over %.2f GB of %s pages: %.1f ns\n", (double)bytes / 1e9,
 			huge ? "huge" : "4 KiB", t);
-		if (out.read == 0 || t < out.read)
-			out.read = t;
-		time_floors(snap, buf, off, at, n, huge, &out);
+		if (ns == 0 || t < ns)
+			ns = t;
 		if (huge)
 			cp_mem_free(buf, bytes);
 		else
 			munmap(buf, bytes);
 	}
-	fprintf(stderr, "random reads over a table's size, each with one over its filter's: "
-			"ipv4 %.1f ns, domain %.1f ns (0: no filter)\n", out.floor[0], out.floor[1]);
 out:
 	free(at);
 	free(off);
-	return out;
+	return ns;
 }
 
 static struct rte_hash *build_rte(enum cp_itype t, uint64_t seed, uint64_t n, double *secs,
@@ -355,7 +303,7 @@ struct cp_store *bench_store(uint64_t seed, uint64_t count, uint64_t npat,
 }
 
 static void measure_type(const struct lopts *o, const struct cp_store *s, enum cp_itype t,
-			 const struct rr *rr)
+			 double rr_ns)
 {
 	struct qset q = { .n = o->queries };
 	struct rte_hash *h = NULL;
@@ -390,11 +338,7 @@ static void measure_type(const struct lopts *o, const struct cp_store *s, enum c
 		}
 		if (hp == 100) {
 			snprintf(fig, sizeof(fig), "lookup.%s.hit100.vs_memory", cp_itype_name(t));
-			bench_figure(&o->out, fig, ours, "ns/lookup", "random 64B read", rr->read, 1);
-			double fl = rr->floor[t == CP_T_DOMAIN];
-			snprintf(fig, sizeof(fig), "lookup.%s.hit100.vs_floor", cp_itype_name(t));
-			if (fl != 0)
-				bench_figure(&o->out, fig, ours, "ns/lookup", "filter + table 64B reads", fl, 1);
+			bench_figure(&o->out, fig, ours, "ns/lookup", "random 64B read", rr_ns, 1);
 		}
 	}
 	if (h != NULL)
@@ -448,12 +392,12 @@ int bench_lookup(int argc, char **argv)
 	if (s == NULL)
 		return 1;
 	size_t bytes = cp_store_bytes(s, CP_T_IPV4) + cp_store_bytes(s, CP_T_DOMAIN);
-	struct rr rr = run_randread(bytes, o.queries, snap);
+	double rr = run_randread(bytes, o.queries, snap);
 	if (!o.out.json)
 		printf("%-34s %12s %-10s %-28s %12s   %s\n", "figure", "ours", "unit", "baseline",
 		       "baseline", "ratio");
-	measure_type(&o, s, CP_T_IPV4, &rr);
-	measure_type(&o, s, CP_T_DOMAIN, &rr);
+	measure_type(&o, s, CP_T_IPV4, rr);
+	measure_type(&o, s, CP_T_DOMAIN, rr);
 	cp_store_close(s);
 	cp_snap_close(snap);
 	unlink(path);

@@ -14,11 +14,16 @@ static int open_xtab(struct cp_store *s, const struct cp_snap *snap, enum cp_ity
 	const void *slots = cp_snap_section(snap, CP_SEC_XTAB + t, &size, &count, &nb, &kind);
 	const uint32_t *filt = cp_snap_section(snap, CP_SEC_XFILT + t, &fsize, NULL, &nblocks, NULL);
 
+	_Static_assert(CP_T__COUNT <= CP_XT_RATES, "a hit rate per type");
+	int rc;
+
 	if (slots == NULL)
 		return cp__xtab_init(&s->x[t], 0, NULL, 0, 0, NULL, 0, 0, 0);
 	if ((t == CP_T_IPV4) != (kind == CP_XT_K32))
 		return -EBADMSG;
-	return cp__xtab_init(&s->x[t], (unsigned)kind, slots, size, nb, filt, fsize, nblocks, count);
+	rc = cp__xtab_init(&s->x[t], (unsigned)kind, slots, size, nb, filt, fsize, nblocks, count);
+	s->x[t].rate = t;
+	return rc;
 }
 
 static int open_cidrs(struct cp_store *s, const struct cp_snap *snap)

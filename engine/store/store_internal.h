@@ -25,7 +25,8 @@
  * most misses cost one 32-byte read of a structure 7x (ipv4) or 14x smaller
  * than the table. It costs each hit one more read: at 100 M keys here, misses take
  * 17 ns with it and 25-45 ns without, hits 28-58 ns with it and 21-41
- * without. Most traffic misses, so the filter is the default.
+ * without. Most traffic misses, so the filter is the default; a thread whose
+ * recent lookups of a table mostly hit skips it (xtab.c, use_filter).
  */
 #ifndef CP_STORE_INTERNAL_H
 #define CP_STORE_INTERNAL_H
@@ -94,8 +95,16 @@ struct cp_xtab {
 	uint64_t nblocks;
 	uint64_t count;
 	unsigned kind;
+	unsigned rate;            /* which of a thread's hit rates it keeps (< CP_XT_RATES) */
 	cp_xtab_lookup_fn lookup; /* chosen once, at open */
 };
+
+/* The hit rates a thread keeps, one per table (the store's: one per type). */
+#define CP_XT_RATES 8
+/* A thread's recent hit rate over table t's lookups, in 1/65536ths, and
+ * whether its next lookup reads the filter: for tests. */
+unsigned cp__xt_hit_rate(const struct cp_xtab *t);
+int cp__xt_uses_filter(const struct cp_xtab *t);
 
 /* CIDR trie (ipv6 at run time; ipv4 while building, see range4.c): a
  * 2^16-entry first level, then 256-entry groups, one per byte.

@@ -1,6 +1,6 @@
-/* Exact tables directly: layout invariants, the first-level filter path, the
- * scan past a probe's two-line window, and bulk lookups of every burst size
- * against a sorted reference. */
+/* Exact tables directly: layout invariants, the first-level filter path (and
+ * its skipping while lookups mostly hit), the scan past a probe's two-line
+ * window, and bulk lookups of every burst size against a sorted reference. */
 #include "helpers.h"
 
 #include <errno.h>
@@ -90,6 +90,11 @@ static void build(unsigned kind, size_t n, int with_filter, uint64_t seed, unsig
 		for (unsigned j = 0; j < k; j++)
 			cr_assert_eq(refs[j], s[i + j].ref);
 	}
+	/* A thread whose lookups all hit goes straight to the table (the
+	 * answers above came from both paths: the rate climbs from 0). */
+	if (w > 10000)
+		cr_assert(!cp__xt_uses_filter(&t), "hit rate %u/65536 after members only",
+			  cp__xt_hit_rate(&t));
 	unsigned false_hits = 0;
 	for (size_t i = 0; i < w; i += CP_STORE_BULK_MAX) {
 		for (unsigned j = 0; j < CP_STORE_BULK_MAX; j++) {
@@ -102,6 +107,10 @@ static void build(unsigned kind, size_t n, int with_filter, uint64_t seed, unsig
 	/* k96 near-misses differ in one fingerprint bit; k32 ones may be members. */
 	if (kind == CP_XT_K96)
 		cr_assert_eq(false_hits, 0);
+	/* And back to the filter once they mostly miss. */
+	if (w > 10000)
+		cr_assert_eq(cp__xt_uses_filter(&t), with_filter, "hit rate %u/65536 after misses",
+			     cp__xt_hit_rate(&t));
 	check_between(&t, kind, s, w, seed + 100);
 	cp__xtab_img_free(&img);
 	cp_mem_free(r, n * sizeof(*r));
