@@ -36,7 +36,9 @@ struct cp_compiler {
 	uint64_t seed;
 	char *spill_dir;            /* NULL: the output's directory */
 	uint64_t spill_budget;      /* bytes of exact records kept in memory */
-	uint64_t mem_recs;          /* bytes of them in memory now, all threads */
+	uint64_t mem_recs;          /* bytes of them in memory now, all threads,
+				     * less each sink's pending */
+	uint64_t pending;           /* this sink's bytes not yet in mem_recs */
 	int spilling;               /* some thread has started: all follow */
 	struct cp_spill *spill;
 	int64_t now;
