@@ -71,22 +71,37 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC)) \
            $(patsubst %,$(B)/fuzz/fuzz_feed_%,$(FEED_FORMATS))
 LIBFUZZ := $(B)/fuzz/libcp-fuzz.a
 
-.PHONY: all test unit integration run bench clean fuzz
+.PHONY: all test unit integration run bench clean fuzz FORCE
 .SECONDARY:
-all: $(BINS)
+all: $(B)/.cflags $(BINS)
 
-$(B)/obj/bench/%.o: bench/%.c
+# Objects depend on the flags they were built with, so that PORTABLE=1,
+# DEBUG=1 or a change to FUZZ_CC rebuilds them: make alone compares times
+# only, and kept objects built for another -march (the fuzz library kept
+# its baseline x86-64 objects when FUZZ_CC gained $(ARCH)). Each stamp is
+# rewritten only when its flags change.
+CF_SIG    = $(CC) $(DPDK_CF) $(CFLAGS) $(ASAN_CF)
+FUZZ_SIG  = $(FUZZ_CC)
+$(B)/.cflags: FORCE
+	@mkdir -p $(B)
+	@echo '$(CF_SIG)' | cmp -s - $@ || echo '$(CF_SIG)' > $@
+$(B)/.fuzzflags: FORCE
+	@mkdir -p $(B)
+	@echo '$(FUZZ_SIG)' | cmp -s - $@ || echo '$(FUZZ_SIG)' > $@
+FORCE:
+
+$(B)/obj/bench/%.o: bench/%.c $(B)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) $(DPDK_CF) $(CFLAGS) -c $< -o $@
 
-$(B)/obj/engine/app/%.o: engine/app/%.c
+$(B)/obj/engine/app/%.o: engine/app/%.c $(B)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) $(DPDK_CF) $(CFLAGS) -c $< -o $@
 
 $(B)/chokepoint: $(call obj,$(APP_SRC)) $(LIBCP)
 	$(CC) $(CFLAGS) $^ -o $@ $(DPDK_LD) $(LIBS_CP) $(LIBS_JE)
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c $(B)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -107,7 +122,7 @@ $(B)/chokepoint-bench: $(call obj,$(BENCH_SRC) engine/app/worker.c engine/app/in
 # reload test against it too (without jemalloc, so ASan sees every malloc).
 ASAN_CF := -fsanitize=address -fno-omit-frame-pointer
 ASAN_SRC := $(APP_SRC) $(ENGINE_SRC) $(LOADER_SRC)
-$(B)/asan/obj/%.o: %.c
+$(B)/asan/obj/%.o: %.c $(B)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) $(DPDK_CF) $(CFLAGS) $(ASAN_CF) -c $< -o $@
 
@@ -123,7 +138,7 @@ $(B)/tools/mkpcap: tests/tools/mkpcap.c tests/unit/frames.h
 	$(CC) $(CFLAGS) $< -o $@ -lpcap
 
 # libFuzzer targets: clang, with AddressSanitizer and UBSan.
-$(B)/fuzzobj/%.o: %.c
+$(B)/fuzzobj/%.o: %.c $(B)/.fuzzflags
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -MMD -MP -c $< -o $@
 
@@ -131,17 +146,17 @@ $(LIBFUZZ): $(patsubst %.c,$(B)/fuzzobj/%.o,$(FUZZ_LIB_SRC))
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(B)/fuzz/fuzz_feed_%: tests/fuzz/fuzz_feed.c $(LIBFUZZ)
+$(B)/fuzz/fuzz_feed_%: tests/fuzz/fuzz_feed.c $(LIBFUZZ) $(B)/.fuzzflags
 	$(FUZZ_CC) -fsanitize=fuzzer -DFEED_FORMAT='"$*"' $< $(LIBFUZZ) -o $@ $(LIBS_CP)
 
-$(B)/fuzz/%: tests/fuzz/%.c $(LIBFUZZ)
+$(B)/fuzz/%: tests/fuzz/%.c $(LIBFUZZ) $(B)/.fuzzflags
 	$(FUZZ_CC) -fsanitize=fuzzer $< $(LIBFUZZ) -o $@ $(LIBS_CP)
 
 # make fuzz FUZZ_SECONDS=N: every target for N seconds (default 300).
-fuzz: $(FUZZERS)
+fuzz: $(B)/.fuzzflags $(FUZZERS)
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} BUILD=$(B) bash tests/integration/fuzz.sh
 
-test: all $(TESTS) $(FUZZERS) $(B)/asan/chokepoint
+test: all $(B)/.fuzzflags $(TESTS) $(FUZZERS) $(B)/asan/chokepoint
 	@scripts/run-tests $(B) $(TESTS)
 
 unit: $(TESTS)
