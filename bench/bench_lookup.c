@@ -70,6 +70,14 @@ static void make_queries(const struct cp_store *s, enum cp_itype t, uint64_t see
 	}
 }
 
+/* Timed passes per figure, after a warm-up: ours and rte_hash alternate,
+ * and each figure is the fastest of its passes (the random reads too). On
+ * this VM a whole pass sometimes runs 2-2.5x slower than the ones around
+ * it (an IPv4 miss pass at 40.3 ns between runs at 15.4-16.8), whatever the
+ * kernel or the host does then; taken alike for every contender, the best
+ * of three keeps that out of the ratios. */
+#define BEST_OF 3
+
 static double run_ours(const struct cp_store *s, enum cp_itype t, const struct qset *q,
 		       uint64_t *hits)
 {
@@ -129,6 +137,17 @@ static double time_reads(const uint8_t *const *at, uint64_t n)
 	return (bench_now() - t0) * 1e9 / (double)(n / BATCH * BATCH);
 }
 
+static double best_reads(const uint8_t *const *at, uint64_t n)
+{
+	double best = 0;
+
+	for (unsigned k = 0; k < BEST_OF; k++) {
+		double t = time_reads(at, n);
+		best = k == 0 || t < best ? t : best;
+	}
+	return best;
+}
+
 /* A buffer of 4 KiB pages, or one advised for huge pages: which reads
  * faster depends on the machine (on this VM neither is reliably faster:
  * over 0.34 GB, 13.6-98 ns on 4 KiB pages and 12.5-16.3 on huge ones). */
@@ -181,7 +200,7 @@ static double run_randread(size_t bytes, uint64_t n, const struct cp_snap *snap)
 		for (uint64_t i = 0; i < n; i++)
 			at[i] = off[i] < lines[0] ? base[0] + off[i] * 64
 						  : base[1] + (off[i] - lines[0]) * 64;
-		ns = time_reads(at, n);
+		ns = best_reads(at, n);
 		goto out;
 	}
 	/* The limit is the faster of the two page sizes. */
@@ -191,7 +210,7 @@ static double run_randread(size_t bytes, uint64_t n, const struct cp_snap *snap)
 			continue;
 		for (uint64_t i = 0; i < n; i++)
 			at[i] = buf + off[i] * 64;
-		double t = time_reads(at, n);
+		double t = best_reads(at, n);
 		fprintf(stderr, "random reads over %.2f GB of %s pages: %.1f ns\n", (double)bytes / 1e9,
 			huge ? "huge" : "4 KiB", t);
 		if (ns == 0 || t < ns)
@@ -324,11 +343,17 @@ static void measure_type(const struct lopts *o, const struct cp_store *s, enum c
 		/* Warm-up passes put every contender in the same cache state as the
 		 * random-read baseline, whose buffer is hot from its memset. */
 		run_ours(s, t, &q, &hits);
-		double ours = run_ours(s, t, &q, &hits);
+		if (h != NULL)
+			run_rte(h, klen_of(t), &q, &rhits);
+		double ours = 0, base = 0;
+		for (unsigned k = 0; k < BEST_OF; k++) {
+			double a = run_ours(s, t, &q, &hits);
+			ours = k == 0 || a < ours ? a : ours;
+			double b = h != NULL ? run_rte(h, klen_of(t), &q, &rhits) : 0;
+			base = k == 0 || b < base ? b : base;
+		}
 		snprintf(fig, sizeof(fig), "lookup.%s.hit%u", cp_itype_name(t), hp);
 		if (h != NULL) {
-			run_rte(h, klen_of(t), &q, &rhits);
-			double base = run_rte(h, klen_of(t), &q, &rhits);
 			bench_figure(&o->out, fig, ours, "ns/lookup", "rte_hash_lookup_bulk", base, 1);
 			if (hits != rhits)
 				fprintf(stderr, "warning: %s: %llu hits, rte_hash %llu\n", fig,
