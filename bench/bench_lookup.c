@@ -70,14 +70,6 @@ static void make_queries(const struct cp_store *s, enum cp_itype t, uint64_t see
 	}
 }
 
-/* Timed passes per figure, after a warm-up: ours and rte_hash alternate,
- * and each figure is the fastest of its passes (the random reads too). On
- * this VM a whole pass sometimes runs 2-2.5x slower than the ones around
- * it (an IPv4 miss pass at 40.3 ns between runs at 15.4-16.8), whatever the
- * kernel or the host does then; taken alike for every contender, the best
- * of three keeps that out of the ratios. */
-#define BEST_OF 3
-
 static double run_ours(const struct cp_store *s, enum cp_itype t, const struct qset *q,
 		       uint64_t *hits)
 {
@@ -141,7 +133,7 @@ static double best_reads(const uint8_t *const *at, uint64_t n)
 {
 	double best = 0;
 
-	for (unsigned k = 0; k < BEST_OF; k++) {
+	for (unsigned k = 0; k < BENCH_BEST_OF; k++) {
 		double t = time_reads(at, n);
 		best = k == 0 || t < best ? t : best;
 	}
@@ -346,7 +338,7 @@ static void measure_type(const struct lopts *o, const struct cp_store *s, enum c
 		if (h != NULL)
 			run_rte(h, klen_of(t), &q, &rhits);
 		double ours = 0, base = 0;
-		for (unsigned k = 0; k < BEST_OF; k++) {
+		for (unsigned k = 0; k < BENCH_BEST_OF; k++) {
 			double a = run_ours(s, t, &q, &hits);
 			ours = k == 0 || a < ours ? a : ours;
 			double b = h != NULL ? run_rte(h, klen_of(t), &q, &rhits) : 0;

@@ -291,15 +291,17 @@ int bench_pipeline(int argc, char **argv)
 			if (fill(&o, mixes[m]) != 0)
 				return 1;
 			io_forward(0, 1, o.packets / 10);  /* warm-up */
-			double base = io_forward(0, 1, o.packets);
 			ours(&o, w, o.packets / 10);
-			double v = ours(&o, w, o.packets);
 			/* --patterns: the same traffic against the set with them. */
-			double vp = 0;
-			if (o.npat != 0) {
-				app.gen = &pgen;
-				vp = ours(&o, w, o.packets);
-				app.gen = &gen;
+			double base = 0, v = 0, vp = 0;
+			for (unsigned k = 0; k < BENCH_BEST_OF; k++) {
+				base = fmax(base, io_forward(0, 1, o.packets));
+				v = fmax(v, ours(&o, w, o.packets));
+				if (o.npat != 0) {
+					app.gen = &pgen;
+					vp = fmax(vp, ours(&o, w, o.packets));
+					app.gen = &gen;
+				}
 			}
 			if (m == 0 && zipf)
 				bench_figure(&o.out, "pipeline.ring_io_forward", io_forward(2, 3, o.packets),
