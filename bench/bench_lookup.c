@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <rte_hash.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
@@ -131,12 +132,10 @@ static double time_reads(const uint8_t *const *at, uint64_t n)
 
 static double best_reads(const uint8_t *const *at, uint64_t n)
 {
-	double best = 0;
+	double best = INFINITY;
 
-	for (unsigned k = 0; k < BENCH_BEST_OF; k++) {
-		double t = time_reads(at, n);
-		best = k == 0 || t < best ? t : best;
-	}
+	for (unsigned k = 0; k < BENCH_BEST_OF; k++)
+		best = fmin(best, time_reads(at, n));
 	return best;
 }
 
@@ -337,12 +336,11 @@ static void measure_type(const struct lopts *o, const struct cp_store *s, enum c
 		run_ours(s, t, &q, &hits);
 		if (h != NULL)
 			run_rte(h, klen_of(t), &q, &rhits);
-		double ours = 0, base = 0;
+		double ours = INFINITY, base = h != NULL ? INFINITY : 0;
 		for (unsigned k = 0; k < BENCH_BEST_OF; k++) {
-			double a = run_ours(s, t, &q, &hits);
-			ours = k == 0 || a < ours ? a : ours;
-			double b = h != NULL ? run_rte(h, klen_of(t), &q, &rhits) : 0;
-			base = k == 0 || b < base ? b : base;
+			ours = fmin(ours, run_ours(s, t, &q, &hits));
+			if (h != NULL)
+				base = fmin(base, run_rte(h, klen_of(t), &q, &rhits));
 		}
 		snprintf(fig, sizeof(fig), "lookup.%s.hit%u", cp_itype_name(t), hp);
 		if (h != NULL) {
