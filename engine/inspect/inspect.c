@@ -285,9 +285,10 @@ static void apply_delta(struct cp_inspector *in, const struct cp_intel_view *v, 
 	}
 }
 
-/* Looks a whole list up, CP_STORE_BULK_MAX keys a call, and keeps the hits. */
-static void lookup(struct cp_inspector *in, const struct cp_intel_view *v, struct klist *l,
-		   enum cp_itype t)
+/* The exact table, the live changes over it, then the CIDRs for the misses,
+ * CP_STORE_BULK_MAX keys a call. */
+static void exact_then_prefix(struct cp_inspector *in, const struct cp_intel_view *v,
+			      struct klist *l, enum cp_itype t)
 {
 	const struct cp_store *s = v->store;
 
@@ -319,6 +320,21 @@ static void lookup(struct cp_inspector *in, const struct cp_intel_view *v, struc
 		for (unsigned j = 0; j < k; j++)
 			l->res[at[j]] = res[j];
 	}
+}
+
+/* Looks a whole list up and keeps the hits. */
+static void lookup(struct cp_inspector *in, const struct cp_intel_view *v, struct klist *l,
+		   enum cp_itype t)
+{
+	const struct cp_store *s = v->store;
+
+	/* Without live changes an IPv4 address takes both its tables in one
+	 * call, their reads overlapped; with them, a tombstone on an exact
+	 * hit sends the address on to the CIDRs, so the two go in turn. */
+	if (t == CP_T_IPV4 && cp_delta_count(v->delta) == 0)
+		cp_store_ipv4_bulk(s, in->v4addr, l->key, l->res, l->n);
+	else
+		exact_then_prefix(in, v, l, t);
 	for (unsigned i = 0; i < l->n; i++) {
 		uint32_t r = l->res[i] ? cp_store_live_ref(s, l->res[i], v->now) : 0;
 		if (r != 0)

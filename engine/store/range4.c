@@ -88,59 +88,82 @@ static inline uint32_t rank(const uint16_t *s, uint32_t n, uint16_t k)
  * /16s let only ~75 % off (every /16 of the feed's clusters holds some
  * CIDR), and the three lines the others read (offset, starts, ref) had
  * cost the pipeline ~35 % (chokepoint-bench pipeline --cidrs 10|0).
- * The bitmap's and the chunk offsets' lines (256 KiB) are fetched for all,
- * then the rest fetch their chunk's starts and refs, then rank. */
-void cp__r4_lookup_bulk(const struct cp_range4 *r, const uint32_t *addrs, uint32_t *refs,
-			unsigned n)
+ *
+ * Three stages, each a pass with one round trip behind it: the bitmap's
+ * and the chunk offsets' lines (256 KiB) are fetched for all, then the
+ * rest fetch their chunk's starts and refs, then rank. The exact IPv4
+ * lookup runs them between its own passes (cp__xt_lookup_v4), so that the
+ * round trips of both tables overlap. */
+void cp__r4_stage1(const struct cp_range4 *r, struct cp_r4_burst *b, const uint32_t *addrs,
+		   unsigned n)
 {
-	uint32_t lo[CP_STORE_BULK_MAX], cnt[CP_STORE_BULK_MAX];
-	uint16_t at[CP_STORE_BULK_MAX];
-	unsigned m = 0;
-
-	if (r->off == NULL) {
-		for (unsigned i = 0; i < n; i++)
-			refs[i] = 0;
-		return;
-	}
+	b->addrs = addrs;
+	b->m = 0;
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t c = addrs[i] >> 16;
-		refs[i] = 0;
-		at[m] = (uint16_t)i;
-		m += r->meets16[c / 64] >> (c % 64) & 1;
+		b->at[b->m] = (uint16_t)i;
+		b->m += r->meets16[c / 64] >> (c % 64) & 1;
 	}
-	for (unsigned j = 0; j < m; j++) {
-		cp_prefetch(&r->meets[addrs[at[j]] >> 14]);
-		cp_prefetch(&r->off[addrs[at[j]] >> 16]);
+	for (unsigned j = 0; j < b->m; j++) {
+		cp_prefetch(&r->meets[addrs[b->at[j]] >> 14]);
+		cp_prefetch(&r->off[addrs[b->at[j]] >> 16]);
 	}
-	unsigned m16 = m;
-	m = 0;
-	for (unsigned j = 0; j < m16; j++) {
-		uint32_t b = addrs[at[j]] >> 8;
-		at[m] = at[j];
-		m += r->meets[b / 64] >> (b % 64) & 1;
+}
+
+void cp__r4_stage2(const struct cp_range4 *r, struct cp_r4_burst *b)
+{
+	const uint32_t *addrs = b->addrs;
+	unsigned m = 0;
+
+	for (unsigned j = 0; j < b->m; j++) {
+		uint32_t x = addrs[b->at[j]] >> 8;
+		b->at[m] = b->at[j];
+		m += r->meets[x / 64] >> (x % 64) & 1;
 	}
+	b->m = m;
 	/* The few that go on fetch their chunk's starts and refs at once: the
 	 * ref's line is known only after the rank, and a second round trip for
 	 * two or three addresses a burst is all latency. */
 	for (unsigned j = 0; j < m; j++) {
-		uint32_t c = addrs[at[j]] >> 16, e;
-		lo[j] = r->off[c];
-		cnt[j] = r->off[c + 1] - lo[j];
-		e = cnt[j] < RANK_MAX ? cnt[j] : RANK_MAX;
+		uint32_t c = addrs[b->at[j]] >> 16, e;
+		b->lo[j] = r->off[c];
+		b->cnt[j] = r->off[c + 1] - b->lo[j];
+		e = b->cnt[j] < RANK_MAX ? b->cnt[j] : RANK_MAX;
 		for (uint32_t x = 0; x < e; x += 32)
-			cp_prefetch(&r->start[lo[j] + x]);
-		cp_prefetch(&r->start[lo[j] + e - 1]);
+			cp_prefetch(&r->start[b->lo[j] + x]);
+		cp_prefetch(&r->start[b->lo[j] + e - 1]);
 		for (uint32_t x = 0; x < e; x += 16)
-			cp_prefetch(&r->ref[lo[j] + x]);
-		cp_prefetch(&r->ref[lo[j] + e - 1]);
+			cp_prefetch(&r->ref[b->lo[j] + x]);
+		cp_prefetch(&r->ref[b->lo[j] + e - 1]);
 	}
-	for (unsigned j = 0; j < m; j++) {
-		uint16_t k = (uint16_t)addrs[at[j]];
-		lo[j] = cnt[j] <= RANK_MAX ? lo[j] + rank(r->start + lo[j], cnt[j], k) - 1
-					   : search_at(r, lo[j], lo[j] + cnt[j], k);
+}
+
+/* Writes the range's ref of each address whose refs[] is still 0: an
+ * exact hit's set already holds the CIDRs covering it. */
+void cp__r4_stage3(const struct cp_range4 *r, struct cp_r4_burst *b, uint32_t *refs)
+{
+	for (unsigned j = 0; j < b->m; j++) {
+		if (refs[b->at[j]] != 0)
+			continue;
+		uint16_t k = (uint16_t)b->addrs[b->at[j]];
+		uint32_t lo = b->cnt[j] <= RANK_MAX ? b->lo[j] + rank(r->start + b->lo[j], b->cnt[j], k) - 1
+						    : search_at(r, b->lo[j], b->lo[j] + b->cnt[j], k);
+		refs[b->at[j]] = r->ref[lo];
 	}
-	for (unsigned j = 0; j < m; j++)
-		refs[at[j]] = r->ref[lo[j]];
+}
+
+void cp__r4_lookup_bulk(const struct cp_range4 *r, const uint32_t *addrs, uint32_t *refs,
+			unsigned n)
+{
+	struct cp_r4_burst b;
+
+	for (unsigned i = 0; i < n; i++)
+		refs[i] = 0;
+	if (r->off == NULL)
+		return;
+	cp__r4_stage1(r, &b, addrs, n);
+	cp__r4_stage2(r, &b);
+	cp__r4_stage3(r, &b, refs);
 }
 
 /* Bits lo..hi of map, a word at a time: a /16 CIDR spans 256 of them, and

@@ -283,6 +283,21 @@ unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs, uin
 	return hits;
 }
 
+unsigned cp_store_ipv4_bulk(const struct cp_store *s, const uint32_t *addrs,
+			    const struct cp_qkey *keys, uint32_t *refs, unsigned n)
+{
+	const struct cp_range4 *r = s->r4.off != NULL ? &s->r4 : NULL;
+	unsigned hits = 0;
+
+	for (unsigned i = 0; i < n; i += CP_STORE_BULK_MAX) {
+		unsigned k = n - i < CP_STORE_BULK_MAX ? n - i : CP_STORE_BULK_MAX;
+		cp__xt_lookup_v4(&s->x[CP_T_IPV4], r, keys + i, addrs + i, refs + i, k);
+	}
+	for (unsigned i = 0; i < n; i++)
+		hits += refs[i] != 0;
+	return hits;
+}
+
 int cp_store_has_prefixes(const struct cp_store *s, enum cp_itype t)
 {
 	return t == CP_T_IPV4 ? s->r4.off != NULL : t == CP_T_IPV6 ? s->lpm6.tbl != NULL : 0;

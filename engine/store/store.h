@@ -110,6 +110,14 @@ unsigned cp_store_v4_candidates(const struct cp_store *s, const uint32_t *addrs,
 unsigned cp_store_lpm4_bulk(const struct cp_store *s, const uint32_t *addrs,
 			    uint32_t *refs, unsigned n);
 
+/* Both IPv4 lookups at once, their reads overlapped: refs[i] gets the exact
+ * match's ref (whose set holds the CIDRs covering it), else the longest
+ * covering CIDR's, else 0; what cp_store_lookup_bulk, then
+ * cp_store_lpm4_bulk on its misses, give. keys: cp_store_keys_ipv4 of
+ * addrs. Returns the hits. */
+unsigned cp_store_ipv4_bulk(const struct cp_store *s, const uint32_t *addrs,
+			    const struct cp_qkey *keys, uint32_t *refs, unsigned n);
+
 /* Whether the store holds CIDRs of type t (ipv4, ipv6): without, a miss
  * of the exact table is final. */
 int cp_store_has_prefixes(const struct cp_store *s, enum cp_itype t);

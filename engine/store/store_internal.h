@@ -326,6 +326,23 @@ static inline unsigned cp__labels(const void *name, size_t n)
 	return k;
 }
 /* n <= CP_STORE_BULK_MAX addresses. */
+struct cp_r4_burst {
+	const uint32_t *addrs;
+	unsigned m;                        /* addresses still going on */
+	uint16_t at[CP_STORE_BULK_MAX];    /* their indexes */
+	uint32_t lo[CP_STORE_BULK_MAX], cnt[CP_STORE_BULK_MAX];  /* their chunk's ranges */
+};
+/* The bulk lookup's stages, for r->off != NULL: 1 fetches the bitmap's and
+ * offsets' lines, 2 tests the bitmap and fetches the ranges, 3 ranks and
+ * writes refs[i] where it is 0. A round trip should lie between each. */
+void cp__r4_stage1(const struct cp_range4 *r, struct cp_r4_burst *b, const uint32_t *addrs,
+		   unsigned n);
+void cp__r4_stage2(const struct cp_range4 *r, struct cp_r4_burst *b);
+void cp__r4_stage3(const struct cp_range4 *r, struct cp_r4_burst *b, uint32_t *refs);
+/* Exact then CIDR for one burst of IPv4 keys (t: a k32 table), their
+ * stages interleaved (xtab.c); r: NULL when the set has no IPv4 CIDRs. */
+void cp__xt_lookup_v4(const struct cp_xtab *t, const struct cp_range4 *r,
+		      const struct cp_qkey *q, const uint32_t *addrs, uint32_t *refs, unsigned n);
 void cp__r4_lookup_bulk(const struct cp_range4 *r, const uint32_t *addrs, uint32_t *refs,
 			unsigned n);
 /* r: zeroed, or set by an earlier cp__r4_init (whose bitmap it frees). */

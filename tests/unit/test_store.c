@@ -571,7 +571,9 @@ Test(store, range4_invalid)
  * addresses (in enough /24s for the map to be written as a bitmap, and in
  * few, as a list) with and without CIDRs, with CIDRs only, and with no
  * IPv4; random queries around the members in bursts of every size, against
- * a naive reference and against the lookups themselves. */
+ * a naive reference and against the lookups themselves. The two lookups
+ * in one (cp_store_ipv4_bulk) against the two in turn, with the filter and,
+ * in a flood of members, without. */
 static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 {
 	struct cp_compiler *c = cp_compiler_new(seed);
@@ -610,14 +612,16 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 	int all = nexact == 0 && ncidr == 0;
 	t_open(c, &ts, NULL);
 	for (unsigned round = 0; round < 400; round++) {
-		uint32_t addrs[256], refs[256];
+		uint32_t addrs[256], refs[256], both[256];
 		uint16_t keep[256];
 		struct cp_qkey keys[256];
 		unsigned n = 1 + (unsigned)(t_rand(&rs) % 256), want = 0, k;
 		for (unsigned i = 0; i < n; i++) {
 			uint64_t r = t_rand(&rs);
 			uint32_t a = (uint32_t)t_rand(&rs);
-			if (r % 4 == 0 && nexact)  /* a member, or in its /24 or /16 */
+			if (round / 100 == 2 && nexact)  /* a flood of members: no filter */
+				a = ex[r % nexact];
+			else if (r % 4 == 0 && nexact)  /* a member, or in its /24 or /16 */
 				a = ex[r / 4 % nexact] ^ (uint32_t)(t_rand(&rs) % (r % 3 == 0 ? 256 : 0x10000));
 			else if (r % 4 == 1 && ncidr)  /* near a CIDR's ends */
 				a = cidr[r / 4 % ncidr][r / 16 % 2] + (uint32_t)(t_rand(&rs) % 512) - 256;
@@ -625,11 +629,16 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 		}
 		k = cp_store_v4_candidates(ts.store, addrs, n, keep);
 		cp_store_keys_ipv4(ts.store, addrs, keys, n);
+		unsigned both_hits = cp_store_ipv4_bulk(ts.store, addrs, keys, both, n), nhit = 0;
 		cp_store_lookup_bulk(ts.store, CP_T_IPV4, keys, refs, n);
 		for (unsigned i = 0; i < n; i++) {
 			uint32_t r4 = 0;
 			int in = all || in24[addrs[i] >> 8];
 			cp_store_lpm4_bulk(ts.store, &addrs[i], &r4, 1);
+			/* Both lookups in one: the exact ref, else the CIDRs'. */
+			cr_assert_eq(both[i], refs[i] != 0 ? refs[i] : r4, "%08x: %08x, want %08x",
+				     addrs[i], both[i], refs[i] != 0 ? refs[i] : r4);
+			nhit += both[i] != 0;
 			cr_assert(!(refs[i] != 0 || r4 != 0) || in, "%08x matches outside the map", addrs[i]);
 			if (!in)
 				continue;
@@ -638,6 +647,9 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 			want++;
 		}
 		cr_assert_eq(k, want, "round %u: %u candidates, want %u", round, k, want);
+		cr_assert_eq(both_hits, nhit);
+		if (round == 299 && nexact > 100000)  /* the flood took the filter-less path */
+			cr_assert(!cp__xt_uses_filter(&ts.store->x[CP_T_IPV4]));
 	}
 	t_close(&ts);
 	cp_compiler_free(c);
