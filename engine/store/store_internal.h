@@ -325,7 +325,6 @@ static inline unsigned cp__labels(const void *name, size_t n)
 		k += s[i] == '.';
 	return k;
 }
-/* n <= CP_STORE_BULK_MAX addresses. */
 struct cp_r4_burst {
 	const uint32_t *addrs;
 	unsigned m;                        /* addresses still going on */
@@ -343,6 +342,7 @@ void cp__r4_stage3(const struct cp_range4 *r, struct cp_r4_burst *b, uint32_t *r
  * stages interleaved (xtab.c); r: NULL when the set has no IPv4 CIDRs. */
 void cp__xt_lookup_v4(const struct cp_xtab *t, const struct cp_range4 *r,
 		      const struct cp_qkey *q, const uint32_t *addrs, uint32_t *refs, unsigned n);
+/* n <= CP_STORE_BULK_MAX addresses. */
 void cp__r4_lookup_bulk(const struct cp_range4 *r, const uint32_t *addrs, uint32_t *refs,
 			unsigned n);
 /* r: zeroed, or set by an earlier cp__r4_init (whose bitmap it frees). */

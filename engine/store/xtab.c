@@ -258,16 +258,13 @@ void cp__xt_lookup_v4(const struct cp_xtab *t, const struct cp_range4 *r,
 {
 	if (n > CP_STORE_BULK_MAX)
 		n = CP_STORE_BULK_MAX;
-	if (t->slots == NULL && r != NULL)  /* CIDRs only */
+	if (r == NULL)  /* no CIDRs: the exact lookup alone (lookup32 or empty) */
+		t->lookup(t, q, refs, n);
+	else if (t->slots == NULL)  /* CIDRs only */
 		cp__r4_lookup_bulk(r, addrs, refs, n);
-	else if (t->slots == NULL)
-		lookup_empty(t, q, refs, n);
-	else if (r == NULL)
-		lookup_generic(t, q, refs, n, CP_XT_K32, NULL, NULL);
 	else
 		lookup_generic(t, q, refs, n, CP_XT_K32, r, addrs);
 }
-
 
 int cp__xtab_init(struct cp_xtab *t, unsigned kind, const void *slots, uint64_t slots_size,
 		  uint64_t nbuckets, const uint32_t *filter, uint64_t filter_size,
