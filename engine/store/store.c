@@ -177,6 +177,7 @@ struct cp_store *cp_store_open_reuse(const struct cp_snap *snap, const struct cp
 		else
 			rc = cp__v4map_init(&s->v4, map, msize, list, n, &s->r4,
 					    s->x[CP_T_IPV4].slots != NULL);
+		s->r4.v4map = s->v4.bits;  /* with its CIDR half whenever r4 has CIDRs */
 		s->v4_file = (map != NULL ? msize : 0) + (list != NULL ? lsize : 0);
 	}
 	if (rc == 0)
@@ -428,7 +429,7 @@ uint64_t cp_store_bytes(const struct cp_store *s, enum cp_itype t)
 	if (t == CP_T_IPV4 && s->r4.off != NULL)
 		b += CP_R4_CHUNKS * 4 + 4 + s->r4.n * 6 + CP_R4_MEETS_BYTES;
 	if (t == CP_T_IPV4)  /* the section, and the map made from it */
-		b += s->v4_file + (s->v4.own != NULL ? CP_V4MAP_BYTES : 0);
+		b += s->v4_file + (s->v4.bits != NULL ? CP_V4MAP_WORDS * 8ull : 0);
 	if (t == CP_T_IPV6 && s->lpm6.tbl != NULL)
 		b += (CP_LPM_L0 + s->lpm6.ngroups * CP_LPM_GROUP) * 4 + s->lpm6.nleaves * 4;
 	return b;

@@ -130,23 +130,43 @@ struct cp_range4 {
 	uint64_t n;
 	uint64_t *meets;          /* bit a >> 8: some CIDR meets that /24 (made at init) */
 	uint64_t meets16[CP_R4_CHUNKS / 64]; /* bit a >> 16: the same for its /16 */
+	/* The store's v4map (below), whose CIDR half is meets again, beside
+	 * the bit the fast path has just read (store.c sets it; NULL: none). */
+	const uint64_t *v4map;
 };
 #define CP_R4_MEETS_BYTES (1u << 21)
 
 /* The /24s (and /16s) where some IPv4 indicator, exact or CIDR, may match:
  * the fast path's first test of an address (v4map.c). bits == NULL: not
  * known (a snapshot from before CP_SEC_V4_MAP), every address may match.
- * The snapshot holds the exact addresses' /24s as a bitmap (CP_SEC_V4_MAP)
- * or, when smaller, a rising list of /24 numbers (CP_SEC_V4_LIST, 4 bytes
- * each): as a bitmap alone it cost 2 MiB in the file, which grew a set of
- * three indicators from 0.7 to 2.8 MB. */
+ * The snapshot holds the exact addresses' /24s as a bitmap (CP_SEC_V4_MAP,
+ * CP_V4MAP_BYTES) or, when smaller, a rising list of /24 numbers
+ * (CP_SEC_V4_LIST, 4 bytes each): as a bitmap alone it cost 2 MiB in the
+ * file, which grew a set of three indicators from 0.7 to 2.8 MB.
+ *
+ * In memory a word holds 32 /24s twice: bit j, some indicator may match in
+ * the word's j'th /24; bit 32 + j, some CIDR meets it. The range lookup
+ * then finds its bit in the line the fast path's test has just read,
+ * instead of a line of a second 2 MiB map (see range4.c). */
 #define CP_V4MAP_BYTES (1u << 21)
+#define CP_V4MAP_WORDS (1u << 19)
 struct cp_v4map {
-	const uint64_t *bits;     /* bit a >> 8 */
-	uint64_t *own;            /* bits, when made here (the list, or the exact map
-				   * | the CIDRs') */
+	uint64_t *bits;           /* CP_V4MAP_WORDS words, as above; NULL: not known */
 	uint64_t bits16[CP_R4_CHUNKS / 64]; /* bit a >> 16: some bit of that /16 */
 };
+
+static inline uint64_t cp__v4map_word(const uint64_t *bits, uint32_t addr)
+{
+	return bits[addr >> 13];
+}
+
+/* Whether some IPv4 indicator may match in addr's /24, or some CIDR meets
+ * it (cidr: 1). */
+static inline unsigned cp__v4map_test(const uint64_t *bits, uint32_t addr, unsigned cidr)
+{
+	return (unsigned)(cp__v4map_word(bits, addr) >> (32 * cidr + (addr >> 8 & 31))) & 1;
+}
+
 /* Made at open from the snapshot's map (size bytes) or list (n entries;
  * NULL: none) and the range table's map (r initialised first). Returns 0
  * or -EBADMSG, -ENOMEM. */
@@ -328,6 +348,7 @@ static inline unsigned cp__labels(const void *name, size_t n)
 struct cp_r4_burst {
 	const uint32_t *addrs;
 	unsigned m;                        /* addresses still going on */
+	int tested;                        /* their /24 bits, from r->v4map */
 	uint16_t at[CP_STORE_BULK_MAX];    /* their indexes */
 	uint32_t lo[CP_STORE_BULK_MAX], cnt[CP_STORE_BULK_MAX];  /* their chunk's ranges */
 };

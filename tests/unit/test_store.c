@@ -631,8 +631,20 @@ static void v4_candidates(uint64_t seed, unsigned nexact, unsigned ncidr)
 		cp_store_keys_ipv4(ts.store, addrs, keys, n);
 		unsigned both_hits = cp_store_ipv4_bulk(ts.store, addrs, keys, both, n), nhit = 0;
 		cp_store_lookup_bulk(ts.store, CP_T_IPV4, keys, refs, n);
+		/* The range lookup takes its /24 bits from the v4map when the
+		 * store has one, else from its own map; both give the search's
+		 * answer. */
+		uint32_t r4map[256], r4own[256];
+		struct cp_range4 own = ts.store->r4;
+		cr_assert(!ncidr || own.v4map != NULL, "the store hands its v4map to the CIDRs");
+		own.v4map = NULL;
+		cp__r4_lookup_bulk(&ts.store->r4, addrs, r4map, n);
+		cp__r4_lookup_bulk(&own, addrs, r4own, n);
 		for (unsigned i = 0; i < n; i++) {
 			uint32_t r4 = 0;
+			cr_assert_eq(r4map[i], r4own[i], "%08x: %08x from the v4map, %08x without",
+				     addrs[i], r4map[i], r4own[i]);
+			cr_assert_eq(r4own[i], ncidr ? cp__r4_lookup(&own, addrs[i]) : 0u);
 			int in = all || in24[addrs[i] >> 8];
 			cp_store_lpm4_bulk(ts.store, &addrs[i], &r4, 1);
 			/* Both lookups in one: the exact ref, else the CIDRs'. */
@@ -688,8 +700,10 @@ Test(store, v4map_absent_or_bad)
 	cr_expect_eq(cp__v4map_init(&m, NULL, 0, big, 2, &r, 1), -EBADMSG, "range");
 	cr_expect_null(m.bits);
 	cr_assert_eq(cp__v4map_init(&m, NULL, 0, up, 3, &r, 1), 0);
-	cr_expect_eq(m.bits[0], 1ull << 5 | 1ull << 9, "the list's /24s");
-	cr_expect_eq(m.bits[(1u << 23) / 64], 1ull);
+	cr_expect_eq(m.bits[0], 1ull << 5 | 1ull << 9, "the list's /24s, in the first half");
+	cr_expect_eq(m.bits[(1u << 23) / 32], 1ull);
+	cr_expect(cp__v4map_test(m.bits, 9u << 8 | 77, 0) && !cp__v4map_test(m.bits, 9u << 8, 1));
+	cr_expect(!cp__v4map_test(m.bits, 10u << 8, 0));
 	cr_expect_eq(m.bits16[0], 1ull, "and their /16s");
 	cr_expect_eq(m.bits16[(1u << 15) / 64], 1ull);
 	cp__v4map_fini(&m);
