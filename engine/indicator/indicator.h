@@ -78,7 +78,8 @@ int cp_norm_domain(const char *s, size_t n, struct cp_ind *out, const char **why
  * to lower-case, no copy. */
 int cp_norm_domain_inplace(char *s, size_t *n, const char **why);
 /* A host name as SNI or Host carries it: copies s[0..n) up to any ':' (a
- * port) to d, which has room for n bytes, and returns the length copied.
+ * port) to d, which has room for n bytes and at least 64 (its bytes past
+ * the name may be written), and returns the length copied.
  * *canon is 1 when that name is canonical as it stands (the normaliser
  * would accept it and leave it as it is), so the fast path need not
  * normalise it; else 0, and the normaliser decides. One pass: copying,

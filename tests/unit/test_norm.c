@@ -376,11 +376,14 @@ Test(norm, domain_inplace_random)
 Test(norm, host_copy_random)
 {
 	uint64_t r = 0x7654321;
-	unsigned canon_seen = 0, plain_seen = 0;
+	unsigned canon_seen = 0, plain_seen = 0, short_seen[2] = { 0 };
 
 	for (unsigned t = 0; t < 200000; t++) {
 		char in[300], out[300], want[300];
-		size_t wn = 0, n = random_name(&r, t % 4, 1 + (unsigned)(r >> 20) % 512, 0, in);
+		/* Half of them around 64 bytes, where names under it take a
+		 * path of their own. */
+		unsigned target = 1 + (unsigned)(r >> 20) % (t % 8 < 4 ? 512 : 72);
+		size_t wn = 0, n = random_name(&r, t % 4, target, 0, in);
 		if (n > 0 && n < 290 && (r >> 8) % 4 == 0) {
 			memcpy(in + n, ":443", 4);
 			n += 4;
@@ -397,7 +400,11 @@ Test(norm, host_copy_random)
 			     wcanon);
 		canon_seen += (unsigned)wcanon;
 		plain_seen += (unsigned)!wcanon;
+		if (n < 64)
+			short_seen[wcanon]++;
 	}
 	cr_expect_gt(canon_seen, 20000u);
 	cr_expect_gt(plain_seen, 20000u);
+	cr_expect_gt(short_seen[0], 10000u, "short names refused: %u", short_seen[0]);
+	cr_expect_gt(short_seen[1], 10000u, "short names canonical: %u", short_seen[1]);
 }
