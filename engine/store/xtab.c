@@ -113,7 +113,7 @@ static inline void prefetch_window(const struct cp_xtab *t, uint64_t slot, unsig
 	const char *p = (const char *)t->slots + slot * cp__xt_slot_size(kind);
 
 	for (unsigned l = 0; l < CP_XT_WINDOW_LINES; l++)
-		cp_prefetch(p + l * CP_CACHE_LINE);
+		cp_prefetch_l2(p + l * CP_CACHE_LINE);
 }
 
 /* The line after a window, where a scan past it starts. */
@@ -158,18 +158,20 @@ static inline void note_hits(const struct cp_xtab *t, unsigned hits, unsigned n)
 }
 
 /* How many keys ahead of the one being tested its successors' lines are
- * fetched. This VM keeps ~16-20 misses in flight (random reads at 10 M
- * keys: 7.4 ns for one line a key, 12.5 for two), so a window (two lines)
- * is fetched 12 keys ahead and a filter block (one) 20. Fetching a whole
- * burst first and testing it after, as this did before, left the memory
- * idle while the tests ran and the tests idle while the fetches queued:
- * 20-30 ns a lookup against 12.5 for the reads alone (--count 10000000
- * --filter no). At 100 M keys (same-process alternating passes) hits went
- * from 24-25 to 18-19 ns (IPv4) and 30-34 to 21-24 (domains), misses from
- * 14-16 to 12-13.5 and 15-17 to 13.5-15; distances 8/12 and 16/28 gave the
- * same within 0.5 ns, and a one-line window no better than two. */
-#define AHEAD_WIN 12u
-#define AHEAD_FILT 20u
+ * fetched, into L2: a window (two lines) 48 keys ahead, a filter block 56,
+ * nearly a whole burst. Fetched into L1 (prefetcht0), each line held one
+ * of the core's L1 miss buffers until it came, and ~16-20 in flight were
+ * all the lookups got: at 100 M keys a hit took 19.6 ns (IPv4) and 22.6
+ * (domains), two random reads' worth. Into L2 (prefetcht1) more are in
+ * flight, and the probe's loads find their lines in L2: same-process
+ * alternating passes, chokepoint-bench lookup --count 100000000
+ * --no-rte-hash, 6 of 6 each: IPv4 hits 19.6 -> 9.9 ns and misses 13.8 ->
+ * 9.8, domain hits 22.6 -> 12.2 and misses 14.5 -> 10.8, against a
+ * random read of 9.7 ns. Distances 24/28 were slower, 32/40 between.
+ * Before this loop rolled, the whole burst was fetched (into L1) and then
+ * tested, each idle while the other ran: 20-30 ns. */
+#define AHEAD_WIN 48u
+#define AHEAD_FILT 56u
 
 struct roll {
 	uint64_t pos[CP_STORE_BULK_MAX];    /* window of each key probed */
@@ -235,13 +237,13 @@ roll_filter(const struct cp_xtab *t, const struct cp_qkey *q, uint32_t *refs, un
 
 	for (unsigned i = 0; i < n && i < AHEAD_FILT; i++) {
 		fh[i] = cp__filt_hash(q[i].a, q[i].b);
-		cp_prefetch(cp__filt_block(t->filter, t->nblocks, fh[i]));
+		cp_prefetch_l2(cp__filt_block(t->filter, t->nblocks, fh[i]));
 	}
 	for (unsigned i = 0; i < n; i++) {
 		unsigned j = i + AHEAD_FILT;
 		if (j < n) {
 			fh[j] = cp__filt_hash(q[j].a, q[j].b);
-			cp_prefetch(cp__filt_block(t->filter, t->nblocks, fh[j]));
+			cp_prefetch_l2(cp__filt_block(t->filter, t->nblocks, fh[j]));
 		}
 		if (r4 != NULL && i == n / 2)
 			cp__r4_stage2(r4, &w->b);
