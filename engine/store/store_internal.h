@@ -366,7 +366,6 @@ static inline unsigned cp__labels(const void *name, size_t n)
 struct cp_r4_burst {
 	const uint32_t *addrs;
 	unsigned m;                        /* addresses still going on */
-	int tested;                        /* their /24 bits, from r->v4map */
 	uint16_t at[CP_STORE_BULK_MAX];    /* their indexes */
 	uint32_t lo[CP_STORE_BULK_MAX], cnt[CP_STORE_BULK_MAX];  /* their chunk's ranges */
 };
