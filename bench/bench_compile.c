@@ -51,7 +51,7 @@ static int run_child(const char *spec, const char *snap, struct fmt_run *r)
 	pid_t pid = fork();
 	if (pid == 0) {
 		const char *feeds[1] = { spec };
-		struct cp_compile_stats st;
+		struct cp_compile_stats st = { 0 };
 		struct fmt_run c = { 0 };
 		struct cp_compile_opts o = { .out = snap, .feeds = feeds, .nfeeds = 1, .threads = 1,
 					     .max_errors = UINT64_MAX, .stats = &st,
@@ -160,7 +160,7 @@ int bench_compile(int argc, char **argv)
 	size_t fbytes, sbytes;
 	double rd = read_file_s(feed, &fbytes);
 	const char *feeds[1] = { feed };
-	struct cp_compile_stats st;
+	struct cp_compile_stats st = { 0 };
 	double secs = 0;
 	struct cp_compile_opts o = { .out = snap, .feeds = feeds, .nfeeds = 1,
 				     .max_errors = UINT64_MAX, .stats = &st, .seconds = &secs,

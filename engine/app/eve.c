@@ -87,7 +87,7 @@ static void line(const struct cp_app *app, const struct cp_alert *a, const struc
 		 a->subdomains ? "*." : "", ind, c->feed ? c->feed : "");
 	cp_json_str(f, sig);
 	fprintf(f, ",\"category\":\"Threat intelligence\",\"severity\":%u}",
-		c->action == CP_ACT_DROP ? 1 : 2);
+		c->action == CP_ACT_DROP ? 1u : 2u);
 	fprintf(f, ",\"intel\":{\"type\":\"%s\",\"indicator\":", type_name(a));
 	cp_json_str(f, ind);
 

@@ -330,7 +330,7 @@ int main(int argc, char **argv)
 	app.nports = rte_eth_dev_count_avail();
 	if (app.nports == 0 || app.nports % 2 != 0 || app.nports > CP_MAX_PORTS) {
 		fprintf(stderr, "chokepoint: needs an even number of ports (1..%u pairs), has %u\n",
-			CP_MAX_PORTS / 2, app.nports);
+			(unsigned)CP_MAX_PORTS / 2, app.nports);
 		return 2;
 	}
 	if (setup_workers() != 0 || load_intel(snap) != 0 || setup_ports() != 0 ||

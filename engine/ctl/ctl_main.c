@@ -37,6 +37,8 @@ static int ask(const char *path, const char *line, char **reply)
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	if (fd < 0 || buf == NULL || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
 		fprintf(stderr, "chokepoint-ctl: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		free(buf);
 		return -1;
 	}
@@ -51,13 +53,24 @@ static int ask(const char *path, const char *line, char **reply)
 		return -1;
 	}
 	for (;;) {
-		if (n + 1 == cap && (buf = realloc(buf, cap *= 2)) == NULL)
-			return -1;
+		if (n + 1 == cap) {
+			char *more = realloc(buf, cap * 2);
+			if (more == NULL) {
+				fprintf(stderr, "chokepoint-ctl: %s: reply of over %zu bytes: out of memory\n",
+					path, n);
+				close(fd);
+				free(buf);
+				return -1;
+			}
+			buf = more, cap *= 2;
+		}
 		ssize_t k = read(fd, buf + n, cap - n - 1);
 		if (k <= 0)
 			break;
+		/* Only the new bytes: a reply of megabytes is not rescanned. */
+		int done = memchr(buf + n, '\n', (size_t)k) != NULL;
 		n += (size_t)k;
-		if (memchr(buf, '\n', n) != NULL)
+		if (done)
 			break;
 	}
 	close(fd);
