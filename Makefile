@@ -115,7 +115,7 @@ $(B)/chokepoint-intel: $(call obj,loaders/intel_main.c) $(LIBCP)
 $(B)/chokepoint-ctl: $(call obj,engine/ctl/ctl_main.c) $(LIBCP)
 	$(CC) $(CFLAGS) $^ -o $@ $(LIBS_CP)
 
-$(B)/chokepoint-bench: $(call obj,$(BENCH_SRC) engine/app/worker.c engine/app/intel.c) $(LIBCP)
+$(B)/chokepoint-bench: $(call obj,$(BENCH_SRC) engine/app/worker.c engine/app/intel.c engine/app/pool.c) $(LIBCP)
 	$(CC) $(CFLAGS) $^ -o $@ $(DPDK_LD) -lrte_net_ring $(LIBS_CP) $(LIBS_JE)
 
 # The engine under AddressSanitizer: tests/integration/engine_ctl.sh runs its

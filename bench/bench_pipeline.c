@@ -17,6 +17,7 @@
  * dropped, so the loop keeps its population. */
 #include "bench.h"
 #include "../engine/app/app.h"
+#include "../engine/app/pool.h"
 #include "../tests/unit/frames.h"
 #include "snapshot/snapshot.h"
 
@@ -222,6 +223,7 @@ int bench_pipeline(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },        { "dir", required_argument, NULL, 'd' },
 		{ "mix", required_argument, NULL, 'm' },   { "patterns", required_argument, NULL, 'P' },
 		{ "huge", no_argument, NULL, 'H' },        { "cidrs", required_argument, NULL, 'C' },
+		{ "pool-memory", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *only = NULL;
@@ -229,15 +231,20 @@ int bench_pipeline(int argc, char **argv)
 	struct pl o = { .seed = 42, .count = 1000000, .packets = 10000000, .dir = "/tmp" };
 	struct cp_app app = { .mode = CP_MODE_MONITOR, .nworkers = 1, .nports = 2 };
 	struct cp_snap *snap;
+	enum cp_pool_mem pool_mem = CP_POOL_AUTO;
 	char path[512];
-	int c;
+	int c, thp;
 
 	optind = 1;
 	/* Real sets hold CIDRs, and with one every address also takes the
 	 * range lookup: 1 % by default, ~0.85 % of the address space at 100 M. */
 	bench_cidr_pm = 10;
-	while ((c = getopt_long(argc, argv, "n:p:jd:m:P:HC:", opts, NULL)) != -1) {
-		if (c == 'C')
+	while ((c = getopt_long(argc, argv, "n:p:jd:m:P:HC:M:", opts, NULL)) != -1) {
+		if (c == 'M' && cp_pool_mem_parse(optarg, &pool_mem) != 0)
+			return 2;
+		else if (c == 'M')
+			continue;
+		else if (c == 'C')
 			bench_cidr_pm = (unsigned)strtoul(optarg, NULL, 10);
 		else if (c == 'H')
 			bench_snap_flags = CP_SNAP_HUGE;
@@ -256,13 +263,15 @@ int bench_pipeline(int argc, char **argv)
 		else
 			return 2;
 	}
+	/* One pool for both contenders, where the engine would put its own. */
 	if (o.count < 2 || bench_eal_init(256, "net_null0", "net_null1") < 0 ||
-	    (o.mp = rte_pktmbuf_pool_create("pl_mbufs", POP + 8192, 256, 0,
-					    RTE_MBUF_DEFAULT_BUF_SIZE, 0)) == NULL ||
+	    (o.mp = cp_pool_create("pl_mbufs", POP + 8192, 256, pool_mem, &thp)) == NULL ||
 	    ports(o.mp) != 0) {
 		fprintf(stderr, "pipeline: EAL, mbufs or ring ports failed\n");
 		return 1;
 	}
+	fprintf(stderr, "packet buffers (ours and io-forward's) in %s\n",
+		thp ? "transparent huge pages" : "DPDK's memory");
 	o.pairs = malloc(STREAM * 2 * sizeof(*o.pairs));
 	struct cp_gen gen = { .id = 1 }, pgen = { .id = 2 };
 	gen.store = bench_store(o.seed, o.count, 0, CP_FILTER_AUTO, o.dir, &snap, path, sizeof(path));

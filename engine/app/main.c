@@ -3,6 +3,7 @@
  * The main lcore sets up and then does the control work (stats, signals);
  * one worker per other lcore runs the data plane; a thread writes alerts. */
 #include "app.h"
+#include "pool.h"
 #include "ctl/ctl.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
@@ -29,13 +30,14 @@
 #define RING_SIZE 4096
 
 static struct cp_app app;
+static enum cp_pool_mem pool_mem = CP_POOL_AUTO;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: chokepoint [EAL options] -- --intel SNAP [--eve FILE] [--ctl SOCKET]\n"
 		"                  [--ctl-allow UID[:GID]] [--reload-mem-limit MB] [--mlock]\n"
-		"                  [--huge-pages]\n"
+		"                  [--huge-pages] [--pool-memory auto|eal|thp]\n"
 		"                  [--mode inline|monitor] [--stats-interval S]\n"
 		"\n"
 		"EAL options (DPDK's: cores, memory, devices) go before '--'; for example\n"
@@ -59,6 +61,10 @@ static void usage(FILE *f)
 		"  --huge-pages          copy each set to memory advised for transparent huge\n"
 		"                        pages instead of mapping the file in 4 KiB pages: fewer\n"
 		"                        TLB misses on a large set; a reload holds both sets\n"
+		"  --pool-memory M       where the packet buffers live: eal (DPDK's memory), thp\n"
+		"                        (transparent huge pages; virtual ports only) or auto\n"
+		"                        (default: thp when the EAL runs without hugepages, as\n"
+		"                        with --no-huge, and every port is virtual, else eal)\n"
 		"\n"
 		"Ports are paired 0<->1, 2<->3, ...: what enters one leaves the other. The main lcore\n"
 		"does the control work; every other lcore is a worker. SIGINT or SIGTERM stops it and\n"
@@ -81,6 +87,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 		{ "ctl", required_argument, NULL, 'c' },   { "ctl-allow", required_argument, NULL, 'a' },
 		{ "reload-mem-limit", required_argument, NULL, 'M' },
 		{ "mlock", no_argument, NULL, 'L' },       { "huge-pages", no_argument, NULL, 'H' },
+		{ "pool-memory", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -89,7 +96,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 	app.eve_path = "eve.json";
 	app.ctl_uid = app.ctl_gid = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:LH", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:LHP:", opts, NULL)) != -1) {
 		if (c == 'c')
 			app.ctl_path = strcmp(optarg, "none") == 0 ? "" : optarg;
 		else if (c == 'a') {
@@ -110,6 +117,11 @@ static int parse_args(int argc, char **argv, const char **snap)
 			app.mlock = 1;
 		} else if (c == 'H') {
 			app.huge = 1;
+		} else if (c == 'P') {
+			if (cp_pool_mem_parse(optarg, &pool_mem) != 0) {
+				fprintf(stderr, "chokepoint: --pool-memory wants auto, eal or thp\n");
+				return -1;
+			}
 		} else if (c == 'i')
 			*snap = optarg;
 		else if (c == 'e')
@@ -182,15 +194,18 @@ static uint16_t queues_for(uint16_t port)
 static int setup_ports(void)
 {
 	unsigned nmbufs = app.nports * (RX_DESC + TX_DESC) * 2 + app.nworkers * 512 + 4096;
-	struct rte_mempool *mp = rte_pktmbuf_pool_create("mbufs", nmbufs, 256, 0,
-							  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	int thp;
+	struct rte_mempool *mp = cp_pool_create("mbufs", nmbufs, 256, pool_mem, &thp);
 	uint16_t nq[CP_MAX_PORTS];
 	unsigned next = 0;
 
 	if (mp == NULL) {
-		fprintf(stderr, "chokepoint: mbuf pool: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "chokepoint: mbuf pool: %s%s\n", rte_strerror(rte_errno),
+			rte_errno == ENOTSUP ? " (--pool-memory thp needs virtual ports only)" : "");
 		return -1;
 	}
+	fprintf(stderr, "chokepoint: %u packet buffers in %s\n", nmbufs,
+		thp ? "transparent huge pages" : "DPDK's memory");
 	/* Both ports of a pair get the same queue count, so (port, q) always
 	 * has a (peer, q) to send on. */
 	for (uint16_t p = 0; p < app.nports; p += 2) {
@@ -323,15 +338,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	argc -= rc, argv += rc;
+	/* From here every way out goes through teardown: under ASan, the
+	 * EAL's devices (libpcap's handles) left open count as leaks. */
 	if ((rc = parse_args(argc, argv, &snap)) != 0) {
 		usage(rc > 0 ? stdout : stderr);
-		return rc > 0 ? 0 : 2;
+		return teardown(rc > 0 ? 0 : 2);
 	}
 	app.nports = rte_eth_dev_count_avail();
 	if (app.nports == 0 || app.nports % 2 != 0 || app.nports > CP_MAX_PORTS) {
 		fprintf(stderr, "chokepoint: needs an even number of ports (1..%u pairs), has %u\n",
 			(unsigned)CP_MAX_PORTS / 2, app.nports);
-		return 2;
+		return teardown(2);
 	}
 	if (setup_workers() != 0 || load_intel(snap) != 0 || setup_ports() != 0 ||
 	    cp_ctl_start(&app) != 0)

@@ -254,7 +254,8 @@ up() { for _ in $(seq 100); do grep -q "workers" "$1" 2>/dev/null && return 0; s
 # and back; every address of the set is still found.
 "$B/chokepoint-bench" gen --count 2000000 --mix ip > "$D/huge.txt"
 "$I" compile -q -o "$D/huge.cpsnap" "$D/huge.txt"
-"${side[@]}" --intel "$D/huge.cpsnap" --huge-pages > "$D/logh" 2>&1 &
+# Packet buffers in DPDK's memory, so that AnonHugePages counts the set.
+"${side[@]}" --intel "$D/huge.cpsnap" --huge-pages --pool-memory eal > "$D/logh" 2>&1 &
 pids+=($!)
 hpid=$!
 up "$D/logh"
@@ -278,6 +279,35 @@ after=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["st
 [ "$after" -gt "$before" ] || fail "--huge-pages engine stopped forwarding: rx $before -> $after"
 kill -INT $hpid; wait $hpid || fail "--huge-pages engine exit status"
 echo "--huge-pages: $hk kB in huge pages; reloads, lookups and traffic ok"
+
+# --pool-memory: under --no-huge the packet buffers go to transparent huge
+# pages by default (~12 k mbufs, ~30 MB), and stay in DPDK's 4 KiB memfd
+# pages with eal; traffic flows either way. A bad value is refused.
+thp_off=0; grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null && thp_off=1
+for pm in auto eal; do
+  "${side[@]}" --intel "$D/c.cpsnap" --pool-memory $pm > "$D/logp" 2>&1 &
+  pids+=($!)
+  ppid_=$!
+  up "$D/logp"
+  want="transparent huge pages"
+  [ $pm = eal ] || [ $thp_off = 1 ] && want="DPDK's memory"
+  grep -q "packet buffers in $want" "$D/logp" || fail "--pool-memory $pm: $(cat "$D/logp")"
+  pk=$(awk '/AnonHugePages/ {print $2}' "/proc/$ppid_/smaps_rollup")
+  if [ "$want" = "DPDK's memory" ]; then
+    [ "$pk" -lt 16384 ] || fail "--pool-memory $pm: AnonHugePages $pk kB, the pool in huge pages?"
+  else
+    [ "$pk" -ge 16384 ] || fail "--pool-memory $pm: AnonHugePages $pk kB for the packet buffers"
+  fi
+  before=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["tx"])')
+  sleep 0.3
+  after=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["tx"])')
+  [ "$after" -gt "$before" ] || fail "--pool-memory $pm: tx $before -> $after"
+  kill -INT $ppid_; wait $ppid_ || fail "--pool-memory $pm engine exit status"
+  echo "--pool-memory $pm: $want (AnonHugePages $pk kB), forwarding"
+done
+set +e; out=$("${side[@]}" --intel "$D/c.cpsnap" --pool-memory big 2>&1); rc=$?; set -e
+[ $rc -eq 2 ] && echo "$out" | grep -q "pool-memory wants auto, eal or thp" ||
+  fail "--pool-memory big: rc=$rc $out"
 
 # --mlock: without CAP_IPC_LOCK, under an 8 MiB RLIMIT_MEMLOCK. The 4.6 MB set
 # starts locked (VmLck), a reload to a small set locks it and unlocks the
