@@ -248,6 +248,14 @@ side=("$E" --no-huge -m 256 --no-pci --no-shconf --file-prefix "${PFX}m" --lcore
 mctl() { "$C" --socket "$D/m.sock" --json "$@"; }
 up() { for _ in $(seq 100); do grep -q "workers" "$1" 2>/dev/null && return 0; sleep 0.1; done
        fail "engine did not start: $(cat "$1")"; }
+# forwarding WHAT: the side engine's rx and tx both grow over half a second.
+forwarding() {
+  local a b
+  a=$(mctl stats | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print(s["rx"], s["tx"])')
+  sleep 0.5
+  b=$(mctl stats | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print(s["rx"], s["tx"])')
+  [ "${b% *}" -gt "${a% *}" ] && [ "${b#* }" -gt "${a#* }" ] || fail "$1 stopped forwarding: rx tx $a -> $b"
+}
 
 # --huge-pages: a 2 M-address set's tables copied to memory advised for
 # huge pages (backed by them where THP is not off), served, reloaded away
@@ -273,10 +281,7 @@ mctl reload "$D/huge.cpsnap" | grep -q '"ok":true' || fail "reload back to the l
 for v in $(sed -n '1p;1000p;2000000p' "$D/huge.txt"); do
   mctl lookup ipv4 "$v" | grep -q '"indicator"' || fail "$v not found: $(mctl lookup ipv4 "$v")"
 done
-before=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["rx"])')
-sleep 0.5
-after=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["rx"])')
-[ "$after" -gt "$before" ] || fail "--huge-pages engine stopped forwarding: rx $before -> $after"
+forwarding "--huge-pages engine"
 kill -INT $hpid; wait $hpid || fail "--huge-pages engine exit status"
 echo "--huge-pages: $hk kB in huge pages; reloads, lookups and traffic ok"
 
@@ -298,10 +303,7 @@ for pm in auto eal; do
   else
     [ "$pk" -ge 16384 ] || fail "--pool-memory $pm: AnonHugePages $pk kB for the packet buffers"
   fi
-  before=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["tx"])')
-  sleep 0.3
-  after=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["tx"])')
-  [ "$after" -gt "$before" ] || fail "--pool-memory $pm: tx $before -> $after"
+  forwarding "--pool-memory $pm"
   kill -INT $ppid_; wait $ppid_ || fail "--pool-memory $pm engine exit status"
   echo "--pool-memory $pm: $want (AnonHugePages $pk kB), forwarding"
 done
