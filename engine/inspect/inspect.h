@@ -16,7 +16,7 @@
 #include "store/delta.h"
 #include "store/store.h"
 
-#define CP_INSPECT_BURST 64
+#define CP_INSPECT_BURST 128
 
 /* Where in the packet a key came from (EVE intel.matched_on). */
 enum cp_match_on {
