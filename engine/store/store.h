@@ -21,8 +21,9 @@
 struct cp_store;
 struct cp_snap;
 
-/* Most keys one bulk call takes: enough for a burst of 32 packets with
- * several keys each. */
+/* Most keys one table's pass takes: the two addresses of each packet of an
+ * inspector's burst (128) at once; the store's bulk calls take longer
+ * lists in pieces of this many. */
 #define CP_STORE_BULK_MAX 256
 
 /* A prepared probe for one exact table. */
