@@ -243,11 +243,12 @@ int bench_pipeline(int argc, char **argv)
 	 * range lookup: 1 % by default, ~0.85 % of the address space at 100 M. */
 	bench_cidr_pm = 10;
 	while ((c = getopt_long(argc, argv, "n:p:jd:m:P:HC:M:", opts, NULL)) != -1) {
-		if (c == 'M' && cp_pool_mem_parse(optarg, &pool_mem) != 0)
-			return 2;
-		else if (c == 'M')
-			continue;
-		else if (c == 'C')
+		if (c == 'M') {
+			if (cp_pool_mem_parse(optarg, &pool_mem) != 0) {
+				fprintf(stderr, "pipeline: --pool-memory wants auto, eal or thp\n");
+				return 2;
+			}
+		} else if (c == 'C')
 			bench_cidr_pm = (unsigned)strtoul(optarg, NULL, 10);
 		else if (c == 'H')
 			bench_snap_flags = CP_SNAP_HUGE;
