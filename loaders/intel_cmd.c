@@ -219,8 +219,7 @@ static void json_entry(FILE *out, const struct cp_store *s, const struct cp_ind 
 	cp_json_tags(out, cp_store_str(s, r->tags));
 	if (r->valid_until != 0) {
 		char tb[32];
-		time_t t = (time_t)r->valid_until;
-		strftime(tb, sizeof(tb), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		cp_json_iso_time(r->valid_until, tb, sizeof(tb));
 		fprintf(out, ",\"valid_until\":\"%s\"", tb);
 	}
 	fputc('}', out);
@@ -265,12 +264,11 @@ unsigned cp_intel_lookup(const struct cp_store *s, const struct cp_ind *ind, FIL
 void cp_intel_info(const char *path, const struct cp_snap *snap, const struct cp_store *s,
 		   FILE *out)
 {
-	time_t created = (time_t)cp_snap_created(snap);
 	const struct cp_feed_rec *feeds;
-	uint64_t nfeeds = 0, total = 0, bytes = 0;
+	uint64_t nfeeds = 0, fsize = 0, total = 0, bytes = 0;
 	char tb[32];
 
-	strftime(tb, sizeof(tb), "%Y-%m-%dT%H:%M:%SZ", gmtime(&created));
+	cp_json_iso_time((int64_t)cp_snap_created(snap), tb, sizeof(tb));
 	fprintf(out, "snapshot: %s\n  created: %s\n  size:    %llu bytes\n  seed:    0x%016llx\n",
 		path, tb, (unsigned long long)cp_snap_file_size(snap),
 		(unsigned long long)cp_store_seed(s));
@@ -296,7 +294,11 @@ void cp_intel_info(const char *path, const struct cp_snap *snap, const struct cp
 		fprintf(out, "  patterns %-10s %10u  (Hyperscan database, %llu bytes)\n",
 			cp_ptarget_name((enum cp_ptarget)t), np, (unsigned long long)dbsize);
 	}
-	feeds = cp_snap_section(snap, CP_SEC_FEEDS, NULL, &nfeeds, NULL, NULL);
+	feeds = cp_snap_section(snap, CP_SEC_FEEDS, &fsize, &nfeeds, NULL, NULL);
+	/* The count is the header's word: no more records than the bytes hold
+	 * (a crafted file with sound checksums may claim more). */
+	if (feeds != NULL && nfeeds > fsize / sizeof(*feeds))
+		nfeeds = fsize / sizeof(*feeds);
 	fprintf(out, "  feeds:\n");
 	for (uint64_t i = 0; feeds != NULL && i < nfeeds; i++) {
 		const char *name = cp_store_str(s, feeds[i].name);
