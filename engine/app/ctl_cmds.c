@@ -3,6 +3,7 @@
  * force hold app->gen_lock, so a reload cannot free it under them. */
 #include "app.h"
 #include "common/cp.h"
+#include "common/json.h"
 #include "ctl/ctl.h"
 #include "ctl_internal.h"
 #include "intel_cmd.h"
@@ -16,11 +17,7 @@
 
 void cp_ctl_iso_time(const struct timespec *t, char *buf, size_t n)
 {
-	struct tm tm;
-	time_t s = t->tv_sec;
-
-	gmtime_r(&s, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cp_json_iso_time((int64_t)t->tv_sec, buf, n);
 }
 
 static json_t *ok(void)

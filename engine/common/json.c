@@ -2,6 +2,7 @@
 #include "common/json.h"
 
 #include <string.h>
+#include <time.h>
 
 void cp_json_str(FILE *f, const char *s)
 {
@@ -32,4 +33,15 @@ void cp_json_tags(FILE *f, const char *csv)
 		csv += n + (csv[n] == ',');
 	}
 	fputc(']', f);
+}
+
+void cp_json_iso_time(int64_t secs, char *buf, size_t n)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (n == 0)
+		return;
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, n, "%lld", (long long)secs);
 }
