@@ -57,7 +57,7 @@ FUZZ_LIB_SRC := $(wildcard engine/common/*.c engine/indicator/*.c engine/parse/*
                            engine/store/*.c engine/snapshot/*.c engine/pattern/*.c \
                            engine/inspect/*.c) \
                 engine/ctl/proto.c \
-                $(filter-out loaders/intel_cmd.c,$(LOADER_SRC))
+                $(LOADER_SRC)
 FUZZ_CC     := clang -std=gnu11 -O1 -g $(ARCH) -fsanitize=fuzzer-no-link,address,undefined \
                -fno-sanitize-recover=all $(CFLAGS_W) -D_GNU_SOURCE -Iengine -Iloaders \
                $(shell pkg-config --cflags $(PKGS_CP))
