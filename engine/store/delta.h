@@ -52,10 +52,12 @@ void cp_delta_free(struct cp_delta *d);
 /* The live entry for probe key k of table t at time now, or NULL. */
 const struct cp_delta_ent *cp_delta_find(const struct cp_delta *d, enum cp_itype t,
 					 const struct cp_qkey *k, int64_t now);
-/* The longest live added prefix holding addr (4 or 16 bytes), or NULL. */
+/* The longest live added prefix holding addr (4 or 16 bytes), or NULL;
+ * NULL for any t but ipv4 and ipv6. */
 const struct cp_delta_ent *cp_delta_prefix(const struct cp_delta *d, enum cp_itype t,
 					   const uint8_t *addr, int64_t now);
-/* Whether d has added prefixes of type t (to skip the scan). */
+/* Whether d has added prefixes of type t (to skip the scan); 0 for any t
+ * but ipv4 and ipv6. */
 int cp_delta_has_prefixes(const struct cp_delta *d, enum cp_itype t);
 unsigned cp_delta_count(const struct cp_delta *d);
 

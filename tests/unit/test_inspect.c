@@ -330,6 +330,33 @@ Test(inspect, tombstone_falls_back_to_prefix)
 	teardown(&w);
 }
 
+/* A live IPv4 prefix is matched against addresses only. The names, URLs
+ * and JA3s of a burst once went through the prefix scan too, with the
+ * address slot of their list index (left by an earlier IPv6 packet): here
+ * 2001:db8::1, whose first four bytes are 32.1.13.184, inside the live
+ * 32.1.0.0/16, dropped a clean DNS query (found by fuzz_inspect). */
+Test(inspect, live_prefix_never_matches_a_name)
+{
+	struct world w;
+	struct cp_alert al[8];
+	struct cp_delta_in d;
+	struct fb f = { .n = 0 };
+	unsigned na;
+
+	setup(&w);
+	live(&d, CP_T_IPV4, "32.1.0.0/16", CP_DELTA_ADD, CP_ACT_DROP, 0);
+	w.delta = cp_delta_build(w.ts.store, &d, 1);
+	cr_assert_not_null(w.delta);
+	udp6(&f, 60, 1, -1);  /* 2001:db8::1 -> ::2: the store's /32 alerts */
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	dns_frame(&f, "clean.example");
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE);
+	cr_expect_eq(na, 0u, "alert on %s", na ? al[0].value : "");
+	cr_expect_eq(udp_between(&w, 0x20010505, 0x0a000001, al, &na), CP_ACT_DROP,
+		     "the prefix still holds 32.1.5.5");
+	teardown(&w);
+}
+
 /* The snapshot's own valid_until: an indicator stops matching at it, and an
  * exact address that expires falls back to a prefix that does not. */
 Test(inspect, snapshot_valid_until)
