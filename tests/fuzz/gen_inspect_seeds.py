@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # Writes the fuzz_inspect seeds that reach each kind of indicator of its set
 # (tests/fuzz/fuzz_inspect.c): CIDR hits and allowed CIDRs, v4 and v6, an
-# exact and a subdomain name, a URL, plus one burst of them all, and prints
-# the JA3 of the frame-tls seed, which the set holds as its JA3 indicator.
+# exact and a subdomain name, a URL, the live changes, plus one burst of
+# them all, and prints the JA3 of the frame-tls seed, which the set holds
+# as its JA3 indicator.
 #   python3 tests/fuzz/gen_inspect_seeds.py tests/fuzz/corpus/fuzz_inspect
 # Each seed is frames, each after its 2-byte little-endian length.
 import hashlib
@@ -40,6 +41,12 @@ frames = {
  'frame-ip6-cidr': ip6('2001:db8:1::5', '2001:db8::1', 17, udp(40000, 53, dns('evil.example'))),
     # allowed /64 and allowed name: no alert at all
  'frame-ip6-allowed': ip6('2001:db8:1:2::5', '2001:db8::1', 17, udp(40000, 53, dns('ok.sub.example'))),
+    # live changes (the second pass): a live /12 drop and *.live.example drop
+ 'frame-live-prefix': ip4('172.16.5.5', '10.0.0.1', 17, udp(40000, 53, dns('a.live.example'))),
+    # a live allow /25 inside the store's alert /24: nothing in the live pass
+ 'frame-live-allowed': ip4('192.0.2.200', '198.51.100.7', 17, udp(40000, 53, dns('evil.example'))),
+    # a live v6 /48 alert and host drop; a live add that has expired
+ 'frame-live-ip6': ip6('2001:db8:2::9', '2001:db8::2', 17, udp(40000, 53, dns('gone.example'))),
 }
 out = sys.argv[1]
 for k, f in frames.items():
