@@ -72,7 +72,12 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC)) \
 LIBFUZZ := $(B)/fuzz/libcp-fuzz.a
 
 .PHONY: all test unit integration run bench clean fuzz FORCE
-.SECONDARY:
+# The test objects are reached only through the pattern rule of their
+# binaries, so make would delete them as intermediate. Naming them, not
+# all targets: a bare .SECONDARY: makes every object secondary, and a
+# missing secondary is not remade while its archive is newer than its
+# source (a file added to a source list never reached libcp-fuzz.a).
+.SECONDARY: $(patsubst tests/unit/%.c,$(B)/obj/tests/unit/%.o,$(TEST_SRC))
 all: $(B)/.cflags $(BINS)
 
 # Objects depend on the flags they were built with, so that PORTABLE=1,
