@@ -133,9 +133,7 @@ const struct cp_delta_ent *cp_delta_prefix(const struct cp_delta *d, enum cp_ity
 	const struct cp_delta_ent *best = NULL;
 	int v6 = t == CP_T_IPV6;
 
-	/* Prefixes are of addresses: a name, URL or digest has none (it once
-	 * fell through to the IPv4 list and was matched as an address). */
-	if (d == NULL || (t != CP_T_IPV4 && !v6))
+	if (!cp_delta_has_prefixes(d, t))
 		return NULL;
 	for (unsigned i = 0; i < d->nprefix[v6]; i++) {
 		const struct cp_delta_ent *e = &d->ent[d->prefix[v6][i]];
@@ -145,6 +143,8 @@ const struct cp_delta_ent *cp_delta_prefix(const struct cp_delta *d, enum cp_ity
 	return best;
 }
 
+/* Prefixes are of addresses: a name, URL or digest has none (it once fell
+ * through to the IPv4 list and was matched as an address). */
 int cp_delta_has_prefixes(const struct cp_delta *d, enum cp_itype t)
 {
 	return d != NULL && (t == CP_T_IPV4 || t == CP_T_IPV6) && d->nprefix[t == CP_T_IPV6] != 0;

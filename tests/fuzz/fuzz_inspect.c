@@ -59,6 +59,7 @@ static const struct want {
 #define NWANT (sizeof(want) / sizeof(want[0]))
 
 static struct cp_ind canon[NWANT];  /* want[i] normalised */
+static char canon_text[NWANT][CP_ALERT_VALUE];  /* its canonical text: an alert's value */
 static uint8_t gone[NWANT];         /* a store entry the live changes remove */
 static int live_pass;               /* the burst now inspected has the delta */
 static struct cp_delta *delta;
@@ -88,10 +89,12 @@ static void add_values(struct cp_compiler *c)
 		if (cp_compiler_meta(c, &m, &mid[a]) != 0)
 			abort();
 	}
-	for (size_t i = 0; i < NWANT; i++)
+	for (size_t i = 0; i < NWANT; i++) {
 		if (cp_norm(want[i].t, want[i].text, strlen(want[i].text), &canon[i], &why) != 0 ||
 		    (want[i].kind == 0 && cp_compiler_add(c, &canon[i], mid[want[i].act]) != 0))
 			abort();
+		cp_ind_format(&canon[i], canon_text[i], sizeof(canon_text[i]));
+	}
 	add(c, "/beacon-[0-9a-f]{4}/i", CP_PT_PAYLOAD, mid[CP_ACT_ALERT]);
 	add(c, "GET", CP_PT_PAYLOAD, mid[CP_ACT_ALERT]);
 	add(c, "\\x00\\x00", CP_PT_PAYLOAD, mid[CP_ACT_DROP]);
@@ -198,17 +201,9 @@ static unsigned value_actions(const struct cp_alert *a, int live)
 
 	for (size_t i = 0; i < NWANT; i++) {
 		const struct cp_ind *c = &canon[i];
-		if (c->type != a->itype || (a->subdomains && !c->subdomains) || !in_force(i, live))
-			continue;
-		if (c->type == CP_T_JA3) {
-			char hex[33];
-			for (int k = 0; k < 16; k++)
-				snprintf(hex + 2 * k, 3, "%02x", c->v[k]);
-			if (a->vlen == 32 && memcmp(a->value, hex, 32) == 0)
-				acts |= 1u << want[i].act;
-		} else if (c->len == a->vlen && memcmp(a->value, c->v, c->len) == 0) {
+		if (c->type == a->itype && (!a->subdomains || c->subdomains) && in_force(i, live) &&
+		    strcmp(a->value, canon_text[i]) == 0)
 			acts |= 1u << want[i].act;
-		}
 	}
 	return acts;
 }

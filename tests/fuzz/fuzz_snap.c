@@ -28,10 +28,12 @@
 
 /* Values of every type, CIDRs nested and overlapping, a name under a
  * subdomain indicator; queried again with the misses beside them. */
-static const struct {
+struct val {
 	enum cp_itype t;
 	const char *text;
-} vals[] = {
+};
+
+static const struct val vals[] = {
 	{ CP_T_IPV4, "10.0.0.1" }, { CP_T_IPV4, "10.1.0.0/16" }, { CP_T_IPV4, "10.1.2.0/24" },
 	{ CP_T_IPV4, "192.0.2.7" }, { CP_T_IPV4, "0.0.0.0/1" }, { CP_T_IPV4, "255.255.255.255" },
 	{ CP_T_IPV6, "2001:db8::1" }, { CP_T_IPV6, "2001:db8:1::/48" },
@@ -46,10 +48,7 @@ static const struct {
 };
 #define NVALS (sizeof(vals) / sizeof(vals[0]))
 
-static const struct {
-	enum cp_itype t;
-	const char *text;
-} misses[] = {
+static const struct val misses[] = {
 	{ CP_T_IPV4, "10.0.0.2" }, { CP_T_IPV4, "10.1.2.3" }, { CP_T_IPV4, "200.1.1.1" },
 	{ CP_T_IPV6, "2001:db8:1:2::9" }, { CP_T_IPV6, "fe80::1" },
 	{ CP_T_DOMAIN, "x.y.sub.example" }, { CP_T_DOMAIN, "notevil.example" },
