@@ -302,7 +302,9 @@ void cp_intel_info(const char *path, const struct cp_snap *snap, const struct cp
 	fprintf(out, "  feeds:\n");
 	for (uint64_t i = 0; feeds != NULL && i < nfeeds; i++) {
 		const char *name = cp_store_str(s, feeds[i].name);
-		fprintf(out, "    %-32s %12llu indicators\n", name ? name : "(unnamed)",
+		char shown[4 * 255 + 1];  /* a feed's bytes, not its terminal codes */
+		cp_text_clean(name ? name : "(unnamed)", shown, sizeof(shown), CP_TEXT_CONTROLS);
+		fprintf(out, "    %-32s %12llu indicators\n", shown,
 			(unsigned long long)feeds[i].indicators);
 	}
 }

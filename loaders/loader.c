@@ -1,6 +1,7 @@
 /* Feed specs, format dispatch, metadata defaults and error accounting shared
  * by every loader. Control plane. */
 #include "loader.h"
+#include "common/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -272,10 +273,23 @@ void cp_load_skip(struct cp_load_ctx *ctx, const char *reason)
 		pthread_mutex_unlock(ctx->lock);
 }
 
+/* The first 200 bytes of a bad value as the error shows it: bytes that are
+ * not UTF-8, and control bytes (an ESC would drive the terminal), as \xNN. */
+static const char *shown(const char *value, size_t n, char out[4 * 200 + 1])
+{
+	char raw[200 + 1];
+
+	memcpy(raw, value, n < 200 ? n : 200);
+	raw[n < 200 ? n : 200] = 0;
+	cp_text_clean(raw, out, 4 * 200 + 1, CP_TEXT_CONTROLS);
+	return out;
+}
+
 int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
 		  const char *value, size_t n)
 {
 	struct cp_diag *d = ctx->diag;
+	char text[4 * 200 + 1];
 	int rc;
 
 	if (ctx->lock != NULL)
@@ -283,8 +297,8 @@ int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
 	count_reason(&d->err, reason);
 	if (++d->errors <= d->max_print) {
 		if (value != NULL)
-			fprintf(d->out, "%s:%llu: %s: '%.*s'\n", ctx->feed->path,
-				(unsigned long long)line, reason, n > 200 ? 200 : (int)n, value);
+			fprintf(d->out, "%s:%llu: %s: '%s'\n", ctx->feed->path,
+				(unsigned long long)line, reason, shown(value, n, text));
 		else
 			fprintf(d->out, "%s:%llu: %s\n", ctx->feed->path, (unsigned long long)line,
 				reason);

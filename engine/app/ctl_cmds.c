@@ -50,7 +50,7 @@ static json_t *last_reload(const struct cp_app *app)
 	json_t *o = json_pack("{s:s,s:s,s:f,s:s}", "result", l->ok ? "ok" : "failed", "at", at,
 			      "duration_ms", l->ms, "snapshot", l->path);
 	if (!l->ok)
-		json_object_set_new(o, "error", json_string(l->reason));
+		json_object_set_new(o, "error", cp_ctl_text(l->reason));
 	return o;
 }
 
@@ -78,7 +78,7 @@ static json_t *cmd_status(struct cp_app *app)
 	json_object_set_new(r, "snapshot_expired",
 			    json_integer((json_int_t)cp_store_expired(g->store, (int64_t)time(NULL))));
 	json_object_set_new(r, "generation", json_integer((json_int_t)g->id));
-	json_object_set_new(r, "snapshot", json_string(g->path));
+	json_object_set_new(r, "snapshot", cp_ctl_text(g->path));
 	json_object_set_new(r, "loaded", json_string(at));
 	json_object_set_new(r, "locked", json_boolean(g->locked));
 	pthread_mutex_unlock(&app->gen_lock);
@@ -114,9 +114,9 @@ static json_t *live_entry(struct cp_app *app, const struct cp_ind *ind)
 		    e->ind.subdomains != ind->subdomains || memcmp(e->ind.v, ind->v, ind->len) != 0 ||
 		    (e->expires != 0 && e->expires <= now))
 			continue;
-		o = json_pack("{s:s,s:s,s:s}", "change", e->kind == CP_DELTA_ADD ? "add" : "remove",
+		o = json_pack("{s:s,s:s,s:o}", "change", e->kind == CP_DELTA_ADD ? "add" : "remove",
 			      "action", e->kind == CP_DELTA_ADD ? cp_action_name(e->action) : "none",
-			      "feed", e->feed);
+			      "feed", cp_ctl_text(e->feed));
 		if (e->expires)
 			json_object_set_new(o, "expires", json_integer(e->expires));
 		break;
@@ -141,9 +141,13 @@ static json_t *cmd_lookup(struct cp_app *app, const struct cp_ctl_req *q)
 	unsigned k = cp_intel_lookup(cp_gen_current(app)->store, &ind, f);
 	pthread_mutex_unlock(&app->gen_lock);
 	fclose(f);
-	json_t *r = ok(), *res = k ? json_loads(buf, 0, NULL) : json_null();
+	json_t *res = k ? json_loads(buf, 0, NULL) : json_null();
 	free(buf);
-	json_object_set_new(r, "match", res ? res : json_null());
+	/* Never "no match" for a match that could not be read back. */
+	if (res == NULL)
+		return cp_ctl_error("the match could not be encoded as JSON");
+	json_t *r = ok();
+	json_object_set_new(r, "match", res);
 	json_object_set_new(r, "live", live_entry(app, &ind));
 	return r;
 }
@@ -184,7 +188,7 @@ static json_t *cmd_change(struct cp_app *app, const struct cp_ctl_req *q)
 	char txt[CP_IND_MAX + 8];
 	cp_ind_format(&x.ind, txt, sizeof(txt));
 	json_t *r = ok();
-	json_object_set_new(r, "indicator", json_string(txt));
+	json_object_set_new(r, "indicator", cp_ctl_text(txt));
 	json_object_set_new(r, "generation", json_integer((json_int_t)cp_gen_current(app)->id));
 	json_object_set_new(r, "live", json_integer(app->live.n));
 	if (x.expires)
@@ -194,7 +198,24 @@ static json_t *cmd_change(struct cp_app *app, const struct cp_ctl_req *q)
 
 json_t *cp_ctl_error(const char *reason)
 {
-	return json_pack("{s:b,s:s}", "ok", 0, "error", reason ? reason : "failed");
+	return json_pack("{s:b,s:o}", "ok", 0, "error", cp_ctl_text(reason ? reason : "failed"));
+}
+
+/* jansson refuses a string that is not UTF-8 (json_string() returns NULL,
+ * and a reply built on it is lost): a path or reason with such bytes is
+ * cleaned first, as the EVE writer cleans its strings. */
+json_t *cp_ctl_text(const char *s)
+{
+	size_t n = 4 * strlen(s) + 1;  /* each byte at most \xNN */
+	char *b = malloc(n);
+	json_t *j;
+
+	if (b == NULL)
+		return NULL;
+	cp_text_clean(s, b, n, 0);
+	j = json_string(b);
+	free(b);
+	return j;
 }
 
 json_t *cp_ctl_run(struct cp_app *app, const struct cp_ctl_req *q)

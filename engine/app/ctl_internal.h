@@ -13,6 +13,9 @@
 json_t *cp_ctl_run(struct cp_app *app, const struct cp_ctl_req *q);
 /* {"ok":false,"error":reason} */
 json_t *cp_ctl_error(const char *reason);
+/* A JSON string of s, whatever its bytes: those that are not UTF-8 become
+ * the text \xNN (cp_text_clean). NULL only when out of memory. */
+json_t *cp_ctl_text(const char *s);
 /* YYYY-MM-DDTHH:MM:SSZ */
 void cp_ctl_iso_time(const struct timespec *t, char *buf, size_t n);
 

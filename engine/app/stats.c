@@ -3,6 +3,7 @@
  * (dpdk-telemetry.py). Control plane; reads the workers' counters with
  * relaxed loads. */
 #include "app.h"
+#include "common/json.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -162,18 +163,30 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+/* Telemetry keeps 127 bytes of a string, and DPDK 22.11's writer handles
+ * ASCII only: it takes each byte as a signed char, so one >= 0x80 indexes
+ * its control-character table below zero, and a path with an é came out
+ * as "\1\2", an invalid escape that stopped dpdk-telemetry.py reading
+ * the reply. Strings go to it as ASCII, the rest as \xNN. */
+static const char *tel_text(const char *s, char buf[RTE_TEL_MAX_STRING_LEN])
+{
+	cp_text_clean(s, buf, RTE_TEL_MAX_STRING_LEN, CP_TEXT_ASCII | CP_TEXT_CONTROLS);
+	return buf;
+}
+
 /* Mirrors the control socket's status. */
 static int tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct cp_app *app = (struct cp_app *)tel_app;
 	const struct cp_reload_status *r = &app->last_reload;
+	char buf[RTE_TEL_MAX_STRING_LEN];
 
 	(void)cmd, (void)params;
 	pthread_mutex_lock(&app->gen_lock);
 	const struct cp_gen *g = cp_gen_current(app);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "generation", g->id);
-	rte_tel_data_add_dict_string(d, "snapshot", g->path);
+	rte_tel_data_add_dict_string(d, "snapshot", tel_text(g->path, buf));
 	rte_tel_data_add_dict_u64(d, "loaded_unix", (uint64_t)g->loaded.tv_sec);
 	for (unsigned t = 0; t < CP_T__COUNT; t++)
 		rte_tel_data_add_dict_u64(d, cp_itype_name((enum cp_itype)t),
@@ -185,7 +198,7 @@ static int tel_status(const char *cmd, const char *params, struct rte_tel_data *
 		rte_tel_data_add_dict_u64(d, "last_reload_unix", (uint64_t)r->at.tv_sec);
 		rte_tel_data_add_dict_u64(d, "last_reload_us", (uint64_t)(r->ms * 1000));
 		if (!r->ok)
-			rte_tel_data_add_dict_string(d, "last_reload_error", r->reason);
+			rte_tel_data_add_dict_string(d, "last_reload_error", tel_text(r->reason, buf));
 	}
 	return 0;
 }

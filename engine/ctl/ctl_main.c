@@ -3,6 +3,7 @@
  * or as the raw JSON line (--json); stats --prometheus prints the counters
  * in Prometheus text format. Exit 0 when the engine says ok, 1 when it
  * says why not, 2 when it cannot be asked. */
+#include "common/json.h"
 #include "ctl/ctl.h"
 
 #include <errno.h>
@@ -101,6 +102,17 @@ static void prometheus(json_t *stats)
 	}
 }
 
+/* An error for the terminal: a reason may quote a path or a value, whose
+ * control bytes are shown as \xNN rather than sent to the terminal. */
+static const char *shown(const json_t *e)
+{
+	static char buf[4 * 1024 + 1];
+	const char *s = json_string_value(e);
+
+	cp_text_clean(s ? s : "no reason given", buf, sizeof(buf), CP_TEXT_CONTROLS);
+	return buf;
+}
+
 /* For people: "key: value" lines, nested objects indented. */
 static void human(json_t *o, int depth)
 {
@@ -165,7 +177,7 @@ int main(int argc, char **argv)
 	if (json || r == NULL)
 		fputs(reply, stdout);
 	else if (!ok)
-		fprintf(stderr, "chokepoint-ctl: %s\n", json_string_value(json_object_get(r, "error")));
+		fprintf(stderr, "chokepoint-ctl: %s\n", shown(json_object_get(r, "error")));
 	else if (prom)
 		prometheus(json_object_get(r, "stats"));
 	else

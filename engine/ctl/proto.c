@@ -1,6 +1,7 @@
 /* The control protocol (see ctl.h): the command table, request parsing and
  * building. Control plane. */
 #include "ctl/ctl.h"
+#include "common/json.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -177,6 +178,17 @@ char *cp_ctl_request(int argc, char **argv, char *err, size_t errlen)
 	if (argc - 1 < want_min || argc - 1 > want_max) {
 		snprintf(err, errlen, "usage: %s", ci->usage);
 		return NULL;
+	}
+	/* JSON carries text: an argument that is not UTF-8 (a Latin-1 file
+	 * name) cannot be sent as it is, and json_string() would drop it
+	 * silently, turning "reload PATH" into a reload of the set in force. */
+	for (int i = 1; i < argc; i++) {
+		if (!cp_utf8_valid(argv[i])) {
+			char shown[256];
+			cp_text_clean(argv[i], shown, sizeof(shown), CP_TEXT_CONTROLS);
+			snprintf(err, errlen, "argument '%s' is not valid UTF-8", shown);
+			return NULL;
+		}
 	}
 	json_t *o = json_pack("{s:s}", "cmd", ci->name);
 	if (o != NULL && ci->args == CP_CTL_ARGS_PATH_OPT && argc > 1)

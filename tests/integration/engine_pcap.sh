@@ -30,10 +30,11 @@ engine() {
     --log-level=error \
     --vdev "net_pcap0,rx_pcap=$D/in.pcap,tx_pcap=$D/out0.pcap" \
     --vdev "net_pcap1,rx_pcap=$D/none.pcap,tx_pcap=$D/out1.pcap" \
-    -- --intel "$D/demo.cpsnap" --eve "$D/eve.json" --mode "$mode" --ctl "$D/ctl.sock" > "$D/stats" 2>&1 &
+    -- --intel "${SNAP:-$D/demo.cpsnap}" --eve "$D/eve.json" --mode "$mode" --ctl "$D/ctl.sock" > "$D/stats" 2>&1 &
   local pid=$!
   for _ in $(seq 50); do grep -q "workers" "$D/stats" 2>/dev/null && break; sleep 0.1; done
   sleep 1.5
+  ${AT_RUN:-true}  # what to ask the running engine
   # The stats as the DPDK telemetry client reads them.
   echo /chokepoint/stats | python3 "$(command -v dpdk-telemetry.py)" -f "cpt$$" > "$D/tel" 2>&1 || true
   kill -INT $pid
@@ -42,11 +43,21 @@ engine() {
 }
 
 alerts() { grep -c . "$D/eve.json" || true; }
+# Every line of FILE is JSON a strict parser takes: UTF-8 and nothing else.
+strict_json() {
+  python3 -c 'import json, sys
+for n, l in enumerate(open(sys.argv[1], "rb"), 1):
+    try:
+        json.loads(l.decode("utf-8"))
+    except ValueError as e:
+        sys.exit(f"{sys.argv[1]}:{n}: {e}")' "$1" || fail "not JSON: $1"
+}
 has() { grep -q "$1" "$D/eve.json" || fail "no alert with $1"; }
 
 engine inline
 "$B/tools/mkpcap" cmp "$D/out1.pcap" "$D/pass.pcap" 2>"$D/cmp" || fail "inline output: $(cat "$D/cmp")"
 [ "$(alerts)" -eq 16 ] || fail "16 alerts expected, got $(alerts)"
+strict_json "$D/eve.json"
 has '"matched_on":"dns.query".*"feed":"blocklist"'
 has '"indicator":"evil.example","subdomains":true,"matched_on":"dns.query"'
 has '"indicator":"evil.example","subdomains":true,"matched_on":"tls.sni"'
@@ -77,9 +88,54 @@ grep -q 'pattern scans: [1-9]' "$D/stats" || fail "pattern scans not counted: $(
 engine monitor
 "$B/tools/mkpcap" cmp "$D/out1.pcap" "$D/in.pcap" 2>"$D/cmp" || fail "monitor output: $(cat "$D/cmp")"
 [ "$(alerts)" -eq 16 ] || fail "monitor: 16 alerts expected"
+strict_json "$D/eve.json"
 grep -q '"action":"blocked"' "$D/eve.json" && fail "monitor mode blocked"
 # 11 packets would be blocked; one of them (a TLS hello) also matched its JA3.
 [ "$(grep -c '"would_block":true' "$D/eve.json")" -eq 12 ] || fail "12 would-block alerts expected"
+
+# Feeds and paths are bytes: a Latin-1 tag, a raw 0xff and an ESC in a
+# feed's metadata, and a snapshot with a Latin-1 file name, reach the EVE
+# lines and the control socket's replies as valid JSON (bytes that are not
+# UTF-8 as \xNN). Before, the EVE line held the raw bytes and the socket
+# left out what jansson refused: "snapshot" from status, the reply of a
+# reload, and any lookup match (answered as no match).
+L1=$(printf '%s/caf\xe9.cpsnap' "$D")
+printf 'indicator,tags,id\n198.51.100.7,caf\xe9,x\xff\x1by\n' > "$D/latin1.csv"
+"$B/chokepoint-intel" compile -q -o "$L1" \
+  "csv:$D/latin1.csv,header=yes,value=indicator,tags=tags,id=id,feed=latin1,action=drop"
+ask() {
+  local c="$B/chokepoint-ctl --socket $D/ctl.sock --json"
+  $c status > "$D/status.json" && $c lookup ipv4 198.51.100.7 > "$D/lookup.json" \
+    && $c reload > "$D/reload.json" || fail "ctl: $(cat -v "$D"/*.json)"
+  # Telemetry, straight from its socket (dpdk-telemetry.py itself cannot
+  # read a command line that is not UTF-8).
+  python3 - "/var/run/dpdk/cpt$$/dpdk_telemetry.v2" > "$D/tel_status.json" <<'EOF2' || fail "telemetry"
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(1024)
+s.send(b"/chokepoint/status")
+sys.stdout.buffer.write(s.recv(65536) + b"\n")
+EOF2
+}
+SNAP=$L1 AT_RUN=ask engine inline
+strict_json "$D/eve.json"
+python3 - "$D" <<'EOF2' || fail "latin-1 metadata: $(cat -v "$D"/*.json)"
+import json, sys
+d = sys.argv[1]
+read = lambda f: [json.loads(l.decode("utf-8")) for l in open(f"{d}/{f}", "rb")]
+eve = [a for a in read("eve.json") if a["dest_ip"] == "198.51.100.7"]
+assert eve and all(a["intel"]["tags"] == ["caf\\xe9"] and a["intel"]["id"] == "x\\xff\x1by"
+                   and a["alert"]["action"] == "blocked" for a in eve), eve
+st, = read("status.json")
+assert st["snapshot"].endswith("/caf\\xe9.cpsnap"), st
+m = read("lookup.json")[0]["match"]["matches"][0]
+assert m["tags"] == ["caf\\xe9"] and m["feed"] == "latin1", m
+r, = read("reload.json")
+assert r["ok"] and r["snapshot"].endswith("/caf\\xe9.cpsnap"), r
+t, = read("tel_status.json")
+assert t["/chokepoint/status"]["snapshot"].endswith("/caf\\xe9.cpsnap"), t
+EOF2
 
 # Usage and refusals
 "$B/chokepoint" --help | grep -q "EAL options" || fail "--help"

@@ -28,6 +28,22 @@ set -e
 out=$("$I" lookup "$D/s.cpsnap" ipv4 10.200.0.1) || fail "cidr lookup"
 echo "$out" | grep -q '"indicator":"10.0.0.0/8"' || fail "cidr json: $out"
 
+# Feeds are bytes: a Latin-1 tag, a raw 0xff and an ESC in a CSV feed's
+# metadata, and a feed named by a Latin-1 file name, come out of lookup and
+# info as JSON a strict parser reads (bytes that are not UTF-8 as \xNN).
+L1=$(printf '%s/caf\xe9.csv' "$D")
+printf 'value,tags,id\n192.0.2.9,caf\xe9,x\xff\x1by\n' > "$L1"
+"$I" compile -q -o "$D/l1.cpsnap" "csv:$L1,header=yes,value=value,tags=tags,id=id" \
+  || fail "latin-1 compile"
+"$I" lookup "$D/l1.cpsnap" ipv4 192.0.2.9 > "$D/l1.json" || fail "latin-1 lookup"
+python3 - "$D/l1.json" <<'EOF2' || fail "lookup json with latin-1 metadata: $(cat -v "$D/l1.json")"
+import json, sys
+m = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))["matches"][0]
+assert m["tags"] == ["caf\\xe9"] and m["id"] == "x\\xff\x1by", m
+assert m["feed"] == "caf\\xe9", m
+EOF2
+"$I" info "$D/l1.cpsnap" | grep -q '^    caf\\xe9 ' || fail "info feed name: $("$I" info "$D/l1.cpsnap" | cat -v)"
+
 # --max-errors: past the limit nothing is written, the old file stays.
 cp "$D/s.cpsnap" "$D/keep.cpsnap"
 printf '1.1.1.1\nbad value\n999.0.0.1\n' > "$D/b.txt"

@@ -120,3 +120,28 @@ Test(ctl, refusals_say_why)
 	cr_expect_null(cp_ctl_request(2, w3, err, sizeof(err)));
 	cr_expect_null(cp_ctl_request(0, w2, err, sizeof(err)));
 }
+
+/* The protocol is JSON, so text only: an argument that is not UTF-8 is
+ * refused by name. Before, json_string() gave NULL, the member was left
+ * out, and `reload <a Latin-1 file name>` went out as a bare reload, which
+ * reloads the set in force and says ok. UTF-8 goes through as it is. */
+Test(ctl, arguments_that_are_not_utf8_are_refused)
+{
+	char *w1[] = { "reload", "/var/lib/caf\xe9.cpsnap" };
+	char *w2[] = { "lookup", "domain", "caf\xe9.example" };
+	char *w3[] = { "add", "ipv4", "192.0.2.1", "feed=soc\xff" };
+
+	cr_expect_null(cp_ctl_request(2, w1, err, sizeof(err)));
+	cr_expect_str_eq(err, "argument '/var/lib/caf\\xe9.cpsnap' is not valid UTF-8");
+	cr_expect_null(cp_ctl_request(3, w2, err, sizeof(err)));
+	cr_expect(strstr(err, "caf\\xe9.example") != NULL, "%s", err);
+	cr_expect_null(cp_ctl_request(4, w3, err, sizeof(err)));
+	cr_expect(strstr(err, "feed=soc\\xff") != NULL, "%s", err);
+
+	char *ok[] = { "reload", "/var/lib/caf\xc3\xa9.cpsnap" };
+	char *line = cp_ctl_request(2, ok, err, sizeof(err));
+	cr_assert_not_null(line, "%s", err);
+	cr_assert_eq(parse(line), 0, "%s: %s", line, err);
+	cr_expect_str_eq(r.path, "/var/lib/caf\xc3\xa9.cpsnap");
+	free(line);
+}

@@ -100,11 +100,12 @@ Test(loaders, plain_errors_name_file_line_reason)
 			   "evil.com\n"
 			   "192.168.0.13/24\n"
 			   "a b c\n"
-			   "bad\x01host.com\n");
+			   "bad\x01host.com\n"
+			   "caf\xe9\x1b[31m.com\n");
 	snprintf(spec, sizeof(spec), "plain:%s", path);
 	load(&r, spec);
 	cr_expect_eq(r.rc, 0);
-	cr_expect_eq(r.diag.errors, 5, "%s", r.text);
+	cr_expect_eq(r.diag.errors, 6, "%s", r.text);
 	cr_expect_eq(reason_count(&r, "CIDR has host bits set"), 2);
 	cr_expect_eq(reason_count(&r, "IPv4 octet out of range"), 1);
 	cr_expect_eq(reason_count(&r, "whitespace inside value"), 1);
@@ -115,6 +116,14 @@ Test(loaders, plain_errors_name_file_line_reason)
 	cr_expect(strstr(r.text, want) != NULL, "%s", r.text);
 	snprintf(want, sizeof(want), "%s:3: IPv4 octet out of range", path);
 	cr_expect(strstr(r.text, want) != NULL, "%s", r.text);
+	/* The value is shown, but a control byte (the ESC that would recolour
+	 * the operator's terminal) or a byte that is not UTF-8 as \xNN. */
+	snprintf(want, sizeof(want), "%s:7: invalid character in domain: 'bad\\x01host.com'\n",
+		 path);
+	cr_expect(strstr(r.text, want) != NULL, "want '%s' in:\n%s", want, r.text);
+	snprintf(want, sizeof(want),
+		 "%s:8: invalid internationalised domain name: 'caf\\xe9\\x1b[31m.com'\n", path);
+	cr_expect(strstr(r.text, want) != NULL, "want '%s' in:\n%s", want, r.text);
 	done(&r);
 	/* a NUL byte is an error on its line, not the end of the file */
 	FILE *f = fopen(path, "wb");
