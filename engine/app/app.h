@@ -117,7 +117,13 @@ struct cp_app {
 	enum cp_mode mode;
 	unsigned stats_interval;
 	const char *eve_path;
-	FILE *eve;                   /* opened before the workers start */
+	FILE *eve;                   /* the writer's file; opened before the workers start */
+	/* Log rotation (cp_eve_reopen): a file opened at eve_path, for the
+	 * writer to take in place of eve (atomic exchange), and the count of
+	 * those it took. Counters below: the writer thread's alone. */
+	FILE *eve_next;
+	uint64_t eve_reopens, eve_lines, eve_errors;
+	volatile sig_atomic_t reopen;  /* set by SIGHUP, served by the main loop */
 	unsigned nports, nworkers;
 	int ports_up;                /* every port configured and started */
 	struct cp_worker *w;
@@ -182,8 +188,15 @@ void cp_worker_burst(struct cp_worker *w, const struct cp_gen *g, const struct c
 
 /* Alert writer thread: drains every worker's ring into EVE JSON lines. */
 void *cp_eve_main(void *arg);
-/* One alert record as EVE JSON lines (one per matched context) into f. */
-void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f);
+/* One alert record as EVE JSON lines (one per matched context) into f;
+ * returns how many lines. */
+unsigned cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f);
+/* Opens eve_path anew (logrotate moved the old file away) and waits, up to
+ * a second, until the writer has flushed and closed the old file and
+ * writes to the new one. Control threads (the socket's, the main loop's on
+ * SIGHUP). Returns 0, or -errno with the reason in err; on failure alerts
+ * go on to the file open before. */
+int cp_eve_reopen(struct cp_app *app, char *err, size_t errlen);
 
 /* Stats: printing, and the /chokepoint/stats telemetry command. */
 void cp_stats_print(const struct cp_app *app, FILE *f, int final);

@@ -158,6 +158,18 @@ static json_t *cmd_version(void)
 			 (int)cp_snap_format_version(), "dpdk", rte_version());
 }
 
+static json_t *cmd_reopen(struct cp_app *app)
+{
+	char err[512];
+
+	if (cp_eve_reopen(app, err, sizeof(err)) != 0)
+		return cp_ctl_error(err);
+	json_t *r = ok();
+	json_object_set_new(r, "eve", cp_ctl_text(app->eve_path));
+	json_object_set_new(r, "reopens", json_integer((json_int_t)CP_STAT_GET(app->eve_reopens)));
+	return r;
+}
+
 static json_t *cmd_help(void)
 {
 	json_t *r = ok(), *a = json_array();
@@ -232,6 +244,8 @@ json_t *cp_ctl_run(struct cp_app *app, const struct cp_ctl_req *q)
 		return cmd_status(app);
 	case CP_CTL_VERSION:
 		return cmd_version();
+	case CP_CTL_REOPEN:
+		return cmd_reopen(app);
 	case CP_CTL_HELP:
 		return cmd_help();
 	default:

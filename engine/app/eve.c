@@ -6,6 +6,7 @@
 #include "common/json.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <rte_ring_elem.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,7 +66,7 @@ static const char *type_name(const struct cp_alert *a)
 	return a->itype == CP_ITYPE_PATTERN ? "pattern" : cp_itype_name((enum cp_itype)a->itype);
 }
 
-static void line(const struct cp_app *app, const struct cp_alert *a, const struct ctx *c,
+static unsigned line(const struct cp_app *app, const struct cp_alert *a, const struct ctx *c,
 		 const char *ts, const char *sip, const char *dip, FILE *f)
 {
 	int blocked = a->verdict == CP_ACT_DROP && app->mode == CP_MODE_INLINE;
@@ -115,6 +116,7 @@ static void line(const struct cp_app *app, const struct cp_alert *a, const struc
 	fputs(",\"tags\":", f);
 	cp_json_tags(f, c->tags);
 	fputs("}}\n", f);
+	return 1;
 }
 
 /* Live entries are signature 8999999: they have no metadata id yet. */
@@ -129,8 +131,8 @@ static struct ctx meta_ctx(const struct cp_store *s, const struct cp_meta_rec *m
 
 /* A pattern match: one context, the pattern's, found by its Hyperscan id
  * in the database of the target it was scanned for. */
-static void pattern(const struct cp_app *app, const struct cp_alert *a, int64_t secs,
-		    const char *ts, const char *sip, const char *dip, FILE *f)
+static unsigned pattern(const struct cp_app *app, const struct cp_alert *a, int64_t secs,
+			const char *ts, const char *sip, const char *dip, FILE *f)
 {
 	const struct cp_pat_ref *refs;
 	uint32_t n, id = CP_PATTERN_ID(a->ref);
@@ -138,16 +140,16 @@ static void pattern(const struct cp_app *app, const struct cp_alert *a, int64_t 
 	if (cp_store_patterns(a->store, cp_match_on_target((enum cp_match_on)a->on), &n, &refs) ==
 		    NULL ||
 	    id >= n)
-		return;
+		return 0;
 	const struct cp_meta_rec *m = cp_store_meta(a->store, refs[id].meta);
 	if (m == NULL || (m->valid_until != 0 && m->valid_until <= secs))
-		return;
+		return 0;
 	struct ctx c = meta_ctx(a->store, m, refs[id].meta);
 	c.pattern = cp_store_str(a->store, refs[id].text);
-	line(app, a, &c, ts, sip, dip, f);
+	return line(app, a, &c, ts, sip, dip, f);
 }
 
-void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
+unsigned cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 {
 	const struct cp_store *s = a->store;
 	const uint32_t *ents;
@@ -161,16 +163,13 @@ void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 		const struct cp_delta_ent *e = a->live;
 		struct ctx c = { .action = e->action, .confidence = 255, .sig = LIVE_SIG,
 				 .plen = e->plen, .feed = e->feed };
-		line(app, a, &c, ts, sip, dip, f);
-		return;
+		return line(app, a, &c, ts, sip, dip, f);
 	}
 	int64_t secs = app->wall0.tv_sec +
 		       (app->tsc_hz ? (int64_t)((a->tsc - app->tsc0) / app->tsc_hz) : 0);
-	if (a->itype == CP_ITYPE_PATTERN) {
-		pattern(app, a, secs, ts, sip, dip, f);
-		return;
-	}
-	unsigned k = cp_store_set(s, a->ref, &ents);
+	if (a->itype == CP_ITYPE_PATTERN)
+		return pattern(app, a, secs, ts, sip, dip, f);
+	unsigned k = cp_store_set(s, a->ref, &ents), lines = 0;
 	for (unsigned i = 0; i < k; i++) {
 		const struct cp_meta_rec *m = cp_store_meta(s, ents[i] & 0xffffff);
 		/* A context past its valid_until did not take part in the match. */
@@ -178,8 +177,72 @@ void cp_eve_write(const struct cp_app *app, const struct cp_alert *a, FILE *f)
 			continue;
 		struct ctx c = meta_ctx(s, m, ents[i] & 0xffffff);
 		c.plen = (ents[i] >> 24) ? (ents[i] >> 24) - 1 : 0;
-		line(app, a, &c, ts, sip, dip, f);
+		lines += line(app, a, &c, ts, sip, dip, f);
 	}
+	return lines;
+}
+
+/* Write errors (a full disk, /dev/full) are counted, and the first of each
+ * file is said: stdio keeps no error past clearerr, so each batch's is
+ * looked at once. */
+static void note_errors(struct cp_app *app, FILE *f, int *said)
+{
+	if (!ferror(f))
+		return;
+	int e = errno;
+	CP_STAT_ADD(app->eve_errors, 1);
+	clearerr(f);
+	if (!*said)
+		fprintf(stderr, "chokepoint: writing %s: %s (alerts are lost while it lasts; "
+				"counted as eve_errors)\n", app->eve_path, strerror(e));
+	*said = 1;
+}
+
+/* A file cp_eve_reopen() opened, in place of f: f's lines are flushed and
+ * it is closed first, so a rotated file is whole once the reopen returns. */
+static FILE *take_reopened(struct cp_app *app, FILE *f, int *said)
+{
+	FILE *n = __atomic_exchange_n(&app->eve_next, NULL, __ATOMIC_ACQ_REL);
+
+	if (n == NULL)
+		return f;
+	fflush(f);
+	note_errors(app, f, said);
+	if (f != stdout)
+		fclose(f);
+	*said = 0;
+	app->eve = n;  /* closed by main at exit */
+	__atomic_store_n(&app->eve_reopens, app->eve_reopens + 1, __ATOMIC_RELEASE);
+	return n;
+}
+
+int cp_eve_reopen(struct cp_app *app, char *err, size_t errlen)
+{
+	if (strcmp(app->eve_path, "-") == 0) {
+		snprintf(err, errlen, "alerts go to standard output: nothing to reopen");
+		return -EINVAL;
+	}
+	FILE *f = fopen(app->eve_path, "a");
+	if (f == NULL) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s (alerts go on to the file open before)", app->eve_path,
+			 strerror(e));
+		return -e;
+	}
+	uint64_t seen = __atomic_load_n(&app->eve_reopens, __ATOMIC_ACQUIRE);
+	/* One not taken yet (two reopens at once) is this one's to close. */
+	FILE *old = __atomic_exchange_n(&app->eve_next, f, __ATOMIC_ACQ_REL);
+	if (old != NULL)
+		fclose(old);
+	/* The writer looks between batches, at least every millisecond. */
+	for (unsigned i = 0; i < 1000; i++) {
+		if (__atomic_load_n(&app->eve_reopens, __ATOMIC_ACQUIRE) != seen)
+			return 0;
+		usleep(1000);
+	}
+	snprintf(err, errlen, "%s reopened, but the alert writer has not switched to it in 1 s",
+		 app->eve_path);
+	return -ETIMEDOUT;
 }
 
 void *cp_eve_main(void *arg)
@@ -187,32 +250,38 @@ void *cp_eve_main(void *arg)
 	struct cp_app *app = arg;
 	struct cp_alert a[64];
 	FILE *f = app->eve;
+	int said = 0;
 
 	for (;;) {
-		unsigned got = 0;
+		unsigned got = 0, lines = 0;
 		/* Read quit first: once the workers are done, a pass that finds
 		 * every ring empty is the last. */
 		int done = app->workers_done;
 
+		f = take_reopened(app, f, &said);
 		for (unsigned i = 0; i < app->nworkers; i++) {
 			unsigned n = rte_ring_dequeue_burst_elem(app->w[i].ring, a, sizeof(a[0]),
 								 64, NULL);
 			for (unsigned j = 0; j < n; j++)
-				cp_eve_write(app, &a[j], f);
+				lines += cp_eve_write(app, &a[j], f);
 			/* Formatted: the set these matched in may now be freed. */
 			if (n != 0)
 				__atomic_store_n(&app->w[i].eve_done, app->w[i].eve_done + n,
 						 __ATOMIC_RELEASE);
 			got += n;
 		}
+		CP_STAT_ADD(app->eve_lines, lines);
 		if (got == 0) {
 			fflush(f);
+			note_errors(app, f, &said);
 			if (done)
 				break;
 			usleep(1000);
 		}
+		note_errors(app, f, &said);
 	}
 	fflush(f);
+	note_errors(app, f, &said);
 	app->writer_done = 1;
 	return NULL;
 }

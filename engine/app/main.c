@@ -68,14 +68,30 @@ static void usage(FILE *f)
 		"\n"
 		"Ports are paired 0<->1, 2<->3, ...: what enters one leaves the other. The main lcore\n"
 		"does the control work; every other lcore is a worker. SIGINT or SIGTERM stops it and\n"
-		"prints the final stats. Stats are also served as the telemetry command\n"
+		"prints the final stats; SIGHUP reopens the --eve file (log rotation), as\n"
+		"chokepoint-ctl reopen does. Stats are also served as the telemetry command\n"
 		"/chokepoint/stats and /chokepoint/status (dpdk-telemetry.py).\n");
 }
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	app.quit = 1;
+	if (sig == SIGHUP)
+		app.reopen = 1;  /* served by the main loop: fopen is no signal's work */
+	else
+		app.quit = 1;
+}
+
+/* SIGHUP: logrotate has moved the alert file away (postrotate kill -HUP,
+ * as for Suricata); its default action would have stopped the engine. */
+static void serve_reopen(void)
+{
+	char err[512];
+
+	app.reopen = 0;
+	if (cp_eve_reopen(&app, err, sizeof(err)) == 0)
+		fprintf(stderr, "chokepoint: SIGHUP: reopened %s\n", app.eve_path);
+	else
+		fprintf(stderr, "chokepoint: SIGHUP: %s\n", err);
 }
 
 static int parse_args(int argc, char **argv, const char **snap)
@@ -314,6 +330,8 @@ static void run(void)
 		rte_eal_remote_launch(cp_worker_main, &app.w[i], app.w[i].lcore);
 	while (!app.quit) {
 		usleep(100 * 1000);
+		if (app.reopen)
+			serve_reopen();
 		if (app.stats_interval != 0 && rte_get_tsc_cycles() >= next) {
 			cp_stats_print(&app, stdout, 0);
 			next += app.stats_interval * app.tsc_hz;
@@ -362,6 +380,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	app.tsc_hz = rte_get_tsc_hz();
 	app.tsc0 = rte_rdtsc();
 	clock_gettime(CLOCK_REALTIME, &app.wall0);
@@ -373,5 +392,7 @@ int main(int argc, char **argv)
 	cp_stats_print(&app, stdout, 1);
 	if (app.eve != stdout)
 		fclose(app.eve);
+	if (app.eve_next != NULL)  /* a reopen at the very end, never taken */
+		fclose(app.eve_next);
 	return teardown(0);
 }

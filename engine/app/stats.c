@@ -95,6 +95,8 @@ void cp_stats_print(const struct cp_app *app, FILE *f, int final)
 		if (t.anomaly[a] != 0)
 			fprintf(f, "  anomaly: %-32s %lu\n", cp_anomaly_name((enum cp_anomaly)a),
 				t.anomaly[a]);
+	fprintf(f, "  eve: %lu lines, %lu write errors, %lu reopens\n", CP_STAT_GET(app->eve_lines),
+		CP_STAT_GET(app->eve_errors), CP_STAT_GET(app->eve_reopens));
 	fflush(f);
 }
 
@@ -125,6 +127,9 @@ void cp_stats_each(const struct cp_app *app, cp_stat_fn fn, void *arg)
 	fn(arg, "pattern_bytes", t.pat_bytes);
 	fn(arg, "pattern_capped", t.pat_capped);
 	fn(arg, "pattern_errors", t.pat_errors);
+	fn(arg, "eve_lines", CP_STAT_GET(app->eve_lines));
+	fn(arg, "eve_errors", CP_STAT_GET(app->eve_errors));
+	fn(arg, "eve_reopens", CP_STAT_GET(app->eve_reopens));
 	for (unsigned a = 1; a < CP_AN__COUNT; a++) {
 		tel_key(key, sizeof(key), "anomaly", cp_anomaly_name((enum cp_anomaly)a));
 		fn(arg, key, t.anomaly[a]);

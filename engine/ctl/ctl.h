@@ -32,6 +32,7 @@ enum cp_ctl_cmd {
 	CP_CTL_STATS,
 	CP_CTL_STATUS,
 	CP_CTL_VERSION,
+	CP_CTL_REOPEN,
 	CP_CTL_HELP,
 	CP_CTL__COUNT,
 };

@@ -29,6 +29,9 @@ const struct cp_ctl_cmd_info cp_ctl_cmds[CP_CTL__COUNT] = {
 			    "and duration" },
 	[CP_CTL_VERSION] = { "version", CP_CTL_ARGS_NONE, "version",
 			     "engine and snapshot format versions" },
+	[CP_CTL_REOPEN] = { "reopen", CP_CTL_ARGS_NONE, "reopen",
+			    "reopen the --eve file at its path, for log rotation (as SIGHUP "
+			    "does): the old file gets every line written before the reply" },
 	[CP_CTL_HELP] = { "help", CP_CTL_ARGS_NONE, "help", "the commands and what they do" },
 };
 

@@ -311,6 +311,68 @@ set +e; out=$("${side[@]}" --intel "$D/c.cpsnap" --pool-memory big 2>&1); rc=$?;
 [ $rc -eq 2 ] && echo "$out" | grep -q "pool-memory wants auto, eal or thp" ||
   fail "--pool-memory big: rc=$rc $out"
 
+# Log rotation: logrotate moves the alert file away and sends SIGHUP (or
+# runs chokepoint-ctl reopen); the engine goes on into a new file at the
+# path, and the old one holds every line written before. A reopen that
+# cannot open the path says why and keeps the old file. Every line the
+# writer counted is in one of the files, whole.
+mkdir "$D/rot"
+"${side[@]}" --intel "$D/c.cpsnap" --eve "$D/rot/eve.json" > "$D/logr" 2>&1 &
+pids+=($!)
+rpid=$!
+up "$D/logr"
+grows() {  # grows FILE: it gets lines within 2 s
+  for _ in $(seq 40); do [ -s "$1" ] && return 0; sleep 0.05; done
+  fail "no alerts in $1: $(cat "$D/logr")"
+}
+grows "$D/rot/eve.json"
+mv "$D/rot/eve.json" "$D/rot/eve.json.1"
+kill -HUP $rpid
+grows "$D/rot/eve.json"
+s1=$(stat -c %s "$D/rot/eve.json.1"); sleep 0.3
+[ "$(stat -c %s "$D/rot/eve.json.1")" = "$s1" ] || fail "the rotated file is still written after SIGHUP"
+grep -q "SIGHUP: reopened" "$D/logr" || fail "SIGHUP not said: $(cat "$D/logr")"
+mv "$D/rot/eve.json" "$D/rot/eve.json.2"
+mctl reopen | grep -q '"reopens":2' || fail "reopen: $(mctl reopen)"
+s2=$(stat -c %s "$D/rot/eve.json.2"); sleep 0.3
+[ "$(stat -c %s "$D/rot/eve.json.2")" = "$s2" ] || fail "the rotated file is still written after reopen"
+grows "$D/rot/eve.json"
+mv "$D/rot/eve.json" "$D/rot/eve.json.3"; mkdir "$D/rot/eve.json"
+set +e; out=$("$C" --socket "$D/m.sock" reopen 2>&1); rc=$?; set -e
+[ $rc -eq 1 ] && echo "$out" | grep -q "eve.json: Is a directory (alerts go on to the file open before)" \
+  || fail "reopen onto a directory: rc=$rc $out"
+s3=$(stat -c %s "$D/rot/eve.json.3"); sleep 0.3
+[ "$(stat -c %s "$D/rot/eve.json.3")" -gt "$s3" ] || fail "alerts stopped after a failed reopen"
+rmdir "$D/rot/eve.json"
+mctl reopen | grep -q '"reopens":3' || fail "reopen after the failure"
+grows "$D/rot/eve.json"
+forwarding "the rotated engine"
+kill -INT $rpid; wait $rpid || fail "rotated engine exit status"
+lines=$(awk '/eve: [0-9]+ lines/ {print $2}' "$D/logr")
+python3 - "$lines" "$D"/rot/eve.json* <<'EOF2' || fail "rotation lost or broke lines"
+import json, sys
+n = 0
+for f in sys.argv[2:]:
+    for l in open(f, "rb"):
+        json.loads(l.decode("utf-8"))
+        n += 1
+if n != int(sys.argv[1]) or n == 0:
+    sys.exit(f"{n} lines in the files, the writer counted {sys.argv[1]}")
+EOF2
+grep -q "eve: $lines lines, 0 write errors, 3 reopens" "$D/logr" || fail "eve stats: $(cat "$D/logr")"
+# A full disk: writes fail, are counted and said once; traffic flows.
+"${side[@]}" --intel "$D/c.cpsnap" --eve /dev/full > "$D/logf" 2>&1 &
+pids+=($!)
+fpid=$!
+up "$D/logf"
+forwarding "the engine on a full disk"
+errs=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["eve_errors"])')
+[ "$errs" -gt 0 ] || fail "no eve_errors on /dev/full"
+kill -INT $fpid; wait $fpid || fail "full-disk engine exit status"
+[ "$(grep -c "writing /dev/full: No space left on device" "$D/logf")" = 1 ] \
+  || fail "the write error said $(grep -c "writing /dev/full" "$D/logf") times: $(cat "$D/logf")"
+echo "rotation: SIGHUP and reopen, $lines lines in 4 files; a failed reopen kept the old file; /dev/full: $errs write errors counted"
+
 # --mlock: without CAP_IPC_LOCK, under an 8 MiB RLIMIT_MEMLOCK. The 4.6 MB set
 # starts locked (VmLck), a reload to a small set locks it and unlocks the
 # old one, a reload that would need two large sets locked at once is
