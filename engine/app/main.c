@@ -320,6 +320,13 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
+/* Stats go to stdout, or to stderr when the alerts do (--eve -), so that
+ * a consumer of the alert stream reads JSON lines only. */
+static FILE *stats_out(void)
+{
+	return strcmp(app.eve_path, "-") == 0 ? stderr : stdout;
+}
+
 static void run(void)
 {
 	pthread_t writer;
@@ -333,7 +340,7 @@ static void run(void)
 		if (app.reopen)
 			serve_reopen();
 		if (app.stats_interval != 0 && rte_get_tsc_cycles() >= next) {
-			cp_stats_print(&app, stdout, 0);
+			cp_stats_print(&app, stats_out(), 0);
 			next += app.stats_interval * app.tsc_hz;
 		}
 	}
@@ -381,6 +388,9 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	/* An alert reader gone (--eve - into a pipe, a FIFO) is a write error
+	 * to count, not a reason for the kernel to stop the appliance. */
+	signal(SIGPIPE, SIG_IGN);
 	app.tsc_hz = rte_get_tsc_hz();
 	app.tsc0 = rte_rdtsc();
 	clock_gettime(CLOCK_REALTIME, &app.wall0);
@@ -389,7 +399,7 @@ int main(int argc, char **argv)
 		app.nworkers, app.mode == CP_MODE_INLINE ? "inline" : "monitor", app.eve_path);
 	run();
 	cp_ctl_stop(&app);
-	cp_stats_print(&app, stdout, 1);
+	cp_stats_print(&app, stats_out(), 1);
 	if (app.eve != stdout)
 		fclose(app.eve);
 	if (app.eve_next != NULL)  /* a reopen at the very end, never taken */

@@ -371,7 +371,22 @@ errs=$(mctl stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["sta
 kill -INT $fpid; wait $fpid || fail "full-disk engine exit status"
 [ "$(grep -c "writing /dev/full: No space left on device" "$D/logf")" = 1 ] \
   || fail "the write error said $(grep -c "writing /dev/full" "$D/logf") times: $(cat "$D/logf")"
-echo "rotation: SIGHUP and reopen, $lines lines in 4 files; a failed reopen kept the old file; /dev/full: $errs write errors counted"
+# A reader that goes away: --eve - into head, which exits after 3 lines.
+# SIGPIPE used to stop the engine; now it is a write error, and the stats
+# go to stderr, out of the alert stream.
+"${side[@]}" --intel "$D/c.cpsnap" --eve - > >(head -n 3 > "$D/head.out") 2> "$D/logq" &
+pids+=($!)
+qpid=$!
+up "$D/logq"
+forwarding "the engine whose alert reader left"
+kill -INT $qpid; wait $qpid || fail "engine with a closed pipe: exit status $?: $(cat "$D/logq")"
+grep -q "writing -: Broken pipe" "$D/logq" && grep -q "== final stats ==" "$D/logq" \
+  || fail "closed pipe: $(cat "$D/logq")"
+python3 -c 'import json, sys
+l = open(sys.argv[1]).read().splitlines()
+assert len(l) == 3 and all(json.loads(x)["event_type"] == "alert" for x in l), l' "$D/head.out" \
+  || fail "the alert stream: $(cat "$D/head.out")"
+echo "rotation: SIGHUP and reopen, $lines lines in 4 files; a failed reopen kept the old file; /dev/full: $errs write errors counted; a closed pipe counted"
 
 # --mlock: without CAP_IPC_LOCK, under an 8 MiB RLIMIT_MEMLOCK. The 4.6 MB set
 # starts locked (VmLck), a reload to a small set locks it and unlocks the
