@@ -162,6 +162,11 @@ int cp_intel_init(struct cp_app *app, const char *path, char *err, size_t errlen
  * time. Returns 0, or -errno with the reason in err; the old set stays. */
 int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errlen);
 
+/* Main loop, every tick: when the file of the set in force is being
+ * written over in place (its lease is breaking), moves the set into
+ * private memory before the writer may go on (cp_snap_detach). */
+void cp_intel_watch(struct cp_app *app);
+
 /* Applies one live change (add: upsert, dropping a tombstone of the same
  * value; remove: drop a live add and lay a tombstone) and publishes it.
  * Returns 0, or -errno with the reason in err. */

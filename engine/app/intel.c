@@ -60,11 +60,16 @@ struct cp_gen *cp_gen_open(const char *path, uint64_t id, const struct cp_app *a
 	 * (cp_snap_prefault) only once the old one is freed. With --huge-pages
 	 * the large sections are copied (and checked) into memory advised for
 	 * huge pages instead, beside the set in force. */
-	g->snap = cp_snap_open(path, CP_SNAP_LAZY | (app->huge ? CP_SNAP_HUGE : 0), err, errlen);
+	g->snap = cp_snap_open(path, CP_SNAP_LAZY | CP_SNAP_WATCH | (app->huge ? CP_SNAP_HUGE : 0),
+			       err, errlen);
 	if (g->snap == NULL) {
 		free(g);
 		return NULL;
 	}
+	if (cp_snap_watch_error(g->snap) != 0)
+		fprintf(stderr, "chokepoint: %s: not guarded against rewrites in place (lease: %s); "
+				"replace it by rename, as chokepoint-intel compile does, never write "
+				"over it\n", path, strerror(cp_snap_watch_error(g->snap)));
 	g->store = cp_store_open_reuse(g->snap, prev);
 	if (g->store == NULL) {
 		snprintf(err, errlen, errno == EPROTO ? "%s: a pattern database Hyperscan refuses "
@@ -316,6 +321,26 @@ unsigned cp_intel_sweep(struct cp_app *app, int64_t now)
 		l->expired += gone;
 	pthread_mutex_unlock(&app->publish_lock);
 	return gone;
+}
+
+void cp_intel_watch(struct cp_app *app)
+{
+	pthread_mutex_lock(&app->gen_lock);
+	const struct cp_gen *g = cp_gen_current(app);
+	if (cp_snap_rewritten(g->snap)) {
+		double t0 = now_ms();
+		int rc = cp_snap_detach(g->snap);
+		if (rc == 0)
+			fprintf(stderr, "chokepoint: %s is being written over in place: the set in "
+					"force was moved into memory (%.2f MB in %.0f ms) and stays in "
+					"force; reload to take the new file\n",
+				g->path, cp_snap_file_size(g->snap) / 1e6, now_ms() - t0);
+		else
+			fprintf(stderr, "chokepoint: %s is being written over in place, and the set "
+					"in force could not be moved into memory (%s): readers may fault\n",
+				g->path, strerror(-rc));
+	}
+	pthread_mutex_unlock(&app->gen_lock);
 }
 
 int cp_intel_reload(struct cp_app *app, const char *path, char *err, size_t errlen)

@@ -339,6 +339,7 @@ static void run(void)
 		usleep(100 * 1000);
 		if (app.reopen)
 			serve_reopen();
+		cp_intel_watch(&app);
 		if (app.stats_interval != 0 && rte_get_tsc_cycles() >= next) {
 			cp_stats_print(&app, stats_out(), 0);
 			next += app.stats_interval * app.tsc_hz;
@@ -363,6 +364,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	argc -= rc, argv += rc;
+	/* A lease on the snapshot breaking (a writer over the file) signals
+	 * SIGIO, whose default would stop the engine; the main loop looks
+	 * every tick instead (cp_intel_watch), well within the 45 s the
+	 * kernel lets the writer wait. */
+	signal(SIGIO, SIG_IGN);
 	/* From here every way out goes through teardown: under ASan, the
 	 * EAL's devices (libpcap's handles) left open count as leaks. */
 	if ((rc = parse_args(argc, argv, &snap)) != 0) {

@@ -55,6 +55,8 @@ struct cp_feed_rec {
  * force, and prefaults it once the old one is freed: the peak is the old
  * set and 32 MiB, not two sets. */
 #define CP_SNAP_LAZY 2u
+/* Watch the file for in-place rewrites (see cp_snap_rewritten). */
+#define CP_SNAP_WATCH 4u
 
 /* Maps and verifies path. Returns NULL with errno set and a message naming the
  * file and the reason in err: ENOENT and friends from open(2), EBADMSG for a
@@ -70,7 +72,38 @@ void cp_snap_prefault(const struct cp_snap *snap);
  * must never stall asks for it (chokepoint --mlock). Returns 0, or -ENOMEM
  * or -EPERM from mlock(2) (the RLIMIT_MEMLOCK limit, without
  * CAP_IPC_LOCK), with nothing left locked. Unlocked when closed. */
-int cp_snap_lock(const struct cp_snap *snap);
+int cp_snap_lock(struct cp_snap *snap);
+
+/* In-place rewrites. A set is its file's pages, mapped, so a writer that
+ * truncates or rewrites the file where it is (cp over it, rsync --inplace,
+ * truncate) pulls them from under the readers: a worker's next read of a
+ * truncated page is SIGBUS, the engine stops, and the traffic with it. A
+ * snapshot opened with CP_SNAP_WATCH holds a read lease on its file
+ * (fcntl F_SETLEASE): such a writer's open(2) then waits, up to
+ * /proc/sys/fs/lease-break-time (45 s by default), and the kernel sends
+ * the process SIGIO. A rename over the path, as chokepoint-intel compile
+ * writes, breaks no lease and needs none of this.
+ *
+ * cp_snap_watch_error(): 0 when the lease is held, else the errno it was
+ * refused with (EAGAIN: the file is open for writing now; EACCES: another
+ * uid's file without CAP_LEASE; EINVAL: a file system without leases),
+ * ENOSYS when opened without CP_SNAP_WATCH, ENOENT after cp_snap_detach(). */
+int cp_snap_watch_error(const struct cp_snap *snap);
+/* 1 when a writer is waiting on the lease. Cheap (one fcntl). */
+int cp_snap_rewritten(const struct cp_snap *snap);
+/* Moves every page readers use into anonymous memory at the same address,
+ * then lets the lease and the writer go. Copy-on-write would not do: a
+ * truncation takes a private mapping's copied pages too (POSIX: SIGBUS
+ * past the end of the file). Each part is copied into a fresh mapping,
+ * which mremap(2) then moves over the part's range: the swap happens under
+ * the address space's lock, and the bytes are the same on both sides, so
+ * readers go on throughout. The set's memory becomes anonymous (locked
+ * again if it was); the file's pages go with the writer's truncation.
+ * Control plane. Returns 0, or -errno (ENOMEM) with the lease let go all
+ * the same. */
+int cp_snap_detach(struct cp_snap *snap);
+/* Whether cp_snap_detach() has run. */
+int cp_snap_detached(const struct cp_snap *snap);
 
 /* A section's data, or NULL when absent. Out-parameters may be NULL. */
 const void *cp_snap_section(const struct cp_snap *snap, uint32_t id, uint64_t *size,

@@ -3,6 +3,7 @@
 #ifndef CP_SNAPSHOT_INTERNAL_H
 #define CP_SNAPSHOT_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CP_SNAP_MAGIC "CPSNAP\r\n"   /* \r\n catches text-mode mangling */
@@ -39,5 +40,23 @@ struct cp_snap_hdr {
 };
 
 _Static_assert(sizeof(struct cp_snap_hdr) <= CP_SNAP_HDR_SIZE, "header too big");
+
+/* An open snapshot (snapshot_load.c; in-place rewrites: snapshot_watch.c). */
+struct cp_snap {
+	const uint8_t *map;
+	size_t map_size;
+	const struct cp_snap_hdr *hdr;
+	const void *data[CP_SNAP_MAX_SECT];  /* in the map, or a huge-page copy */
+	size_t copy_size[CP_SNAP_MAX_SECT];  /* non-zero: data[i] is a copy */
+	int watch_fd;                        /* holds the read lease; -1: none */
+	int watch_err;                       /* why there is none (errno; ENOSYS: not asked) */
+	int detached;                        /* every page readers use is anonymous memory */
+	int locked;                          /* cp_snap_lock() holds it */
+};
+
+/* Takes a read lease on fd (kept open in watch_fd), or notes why not. */
+void cp__snap_watch(struct cp_snap *snap, int fd);
+/* Lets the lease go and closes its fd. */
+void cp__snap_unwatch(struct cp_snap *snap);
 
 #endif

@@ -16,14 +16,6 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-struct cp_snap {
-	const uint8_t *map;
-	size_t map_size;
-	const struct cp_snap_hdr *hdr;
-	const void *data[CP_SNAP_MAX_SECT];  /* in the map, or a huge-page copy */
-	size_t copy_size[CP_SNAP_MAX_SECT];  /* non-zero: data[i] is a copy */
-};
-
 static void *refuse(char *err, size_t errlen, int e, const char *path, const char *fmt, ...)
 {
 	va_list ap;
@@ -192,12 +184,13 @@ static int lock_part(const void *p, size_t n)
 	return mlock(p, n) == 0 ? 0 : -errno;
 }
 
-int cp_snap_lock(const struct cp_snap *snap)
+int cp_snap_lock(struct cp_snap *snap)
 {
 	int rc = each_part(snap, lock_part);
 
 	if (rc != 0)
 		unlock_all(snap);
+	snap->locked = rc == 0;
 	return rc;
 }
 
@@ -265,13 +258,21 @@ struct cp_snap *cp_snap_open(const char *path, unsigned flags, char *err, size_t
 		return refuse(err, errlen, ENOMEM, path, "out of memory");
 	}
 	snap->map_size = (size_t)st.st_size;
+	/* Before the map: a rewrite that starts while the set is checked
+	 * waits on the lease too. */
+	snap->watch_fd = -1;
+	snap->watch_err = ENOSYS;  /* not asked */
+	if (flags & CP_SNAP_WATCH)
+		cp__snap_watch(snap, fd);
 	/* LAZY checks a chunk at a time: populating all of it up front would
 	 * make the whole file resident at once. */
 	snap->map = mmap(NULL, snap->map_size, PROT_READ,
 			 MAP_PRIVATE | ((flags & CP_SNAP_LAZY) ? 0 : MAP_POPULATE), fd, 0);
 	e = errno;
-	close(fd);
+	if (snap->watch_fd != fd)
+		close(fd);
 	if (snap->map == MAP_FAILED) {
+		cp__snap_unwatch(snap);
 		free(snap);
 		return refuse(err, errlen, e, path, "mmap: %s", strerror(e));
 	}
@@ -293,6 +294,7 @@ void cp_snap_close(struct cp_snap *snap)
 		if (snap->copy_size[i] != 0)
 			cp_mem_free((void *)snap->data[i], snap->copy_size[i]);
 	munmap((void *)snap->map, snap->map_size);
+	cp__snap_unwatch(snap);
 	free(snap);
 }
 
