@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <rte_ethdev.h>
 #include <rte_ring_elem.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,8 +67,27 @@ static const char *type_name(const struct cp_alert *a)
 	return a->itype == CP_ITYPE_PATTERN ? "pattern" : cp_itype_name((enum cp_itype)a->itype);
 }
 
+/* What every line says of the packet, as Suricata's EVE does: time, flow,
+ * interface (the DPDK port's name) and the 5-tuple. */
+static void packet(const struct cp_alert *a, const char *ts, const char *sip, const char *dip,
+		   FILE *f)
+{
+	char iface[RTE_ETH_NAME_MAX_LEN];
+
+	if (rte_eth_dev_get_name_by_port(a->port, iface) != 0)
+		snprintf(iface, sizeof(iface), "port%u", a->port);
+	fprintf(f, "{\"timestamp\":\"%s\",\"flow_id\":%llu,\"in_iface\":", ts,
+		(unsigned long long)cp_alert_flow_id(a));
+	cp_json_str(f, iface);
+	fprintf(f, ",\"event_type\":\"alert\",\"src_ip\":\"%s\","
+		   "\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
+		sip, a->sport, dip, a->dport, proto_name(a->proto));
+	if (a->app != CP_APP_NONE)
+		fprintf(f, ",\"app_proto\":\"%s\"", cp_app_name(a->app));
+}
+
 static unsigned line(const struct cp_app *app, const struct cp_alert *a, const struct ctx *c,
-		 const char *ts, const char *sip, const char *dip, FILE *f)
+		     const char *ts, const char *sip, const char *dip, FILE *f)
 {
 	int blocked = a->verdict == CP_ACT_DROP && app->mode == CP_MODE_INLINE;
 	char ind[CP_ALERT_VALUE + 64], sig[CP_ALERT_VALUE + 400];
@@ -76,11 +96,7 @@ static unsigned line(const struct cp_app *app, const struct cp_alert *a, const s
 		snprintf(ind, sizeof(ind), "%s", c->pattern);
 	else
 		indicator(a, c->plen, ind, sizeof(ind));
-	fprintf(f, "{\"timestamp\":\"%s\",\"event_type\":\"alert\",\"src_ip\":\"%s\","
-		   "\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
-		ts, sip, a->sport, dip, a->dport, proto_name(a->proto));
-	if (a->app != CP_APP_NONE)
-		fprintf(f, ",\"app_proto\":\"%s\"", cp_app_name(a->app));
+	packet(a, ts, sip, dip, f);
 	fprintf(f, ",\"alert\":{\"action\":\"%s\",\"gid\":1,\"signature_id\":%u,\"rev\":1,"
 		   "\"signature\":", blocked ? "blocked" : "allowed", c->sig);
 	snprintf(sig, sizeof(sig), "chokepoint intel %s %s %s%s (%s)",

@@ -37,7 +37,8 @@ static void burst(struct cp_worker *w, const struct cp_gen *g, const struct cp_r
 	na = cp_inspect_burst(w->in, &v, data, len, n, act, w->alerts, CP_BURST_ALERTS, &w->st.in);
 	if (na != 0) {
 		for (unsigned i = 0; i < na; i++)
-			w->alerts[i].tsc = tsc, w->alerts[i].generation = g->id;
+			w->alerts[i].tsc = tsc, w->alerts[i].generation = g->id,
+			w->alerts[i].port = q->port;
 		nq = rte_ring_enqueue_burst_elem(w->ring, w->alerts, sizeof(struct cp_alert), na,
 						 NULL);
 		CP_STAT_ADD(w->st.alerts, nq);

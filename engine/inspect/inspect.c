@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 static const char *const on_names[CP_ON__COUNT] = {
 	"ip.src", "ip.dst", "dns.query", "tls.sni", "http.host", "http.url", "tls.ja3", "payload",
@@ -459,4 +460,24 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 			st->alerts_lost++;
 	}
 	return na;
+}
+
+uint64_t cp_alert_flow_id(const struct cp_alert *a)
+{
+	struct {
+		uint8_t family, proto;
+		uint16_t port[2];
+		uint8_t addr[2][16];
+	} k;
+	unsigned alen = a->family == 4 ? 4 : 16;
+	int c = memcmp(a->src, a->dst, alen);
+	int swap = c > 0 || (c == 0 && a->sport > a->dport);
+
+	memset(&k, 0, sizeof(k));
+	k.family = a->family, k.proto = a->proto;
+	k.port[0] = swap ? a->dport : a->sport;
+	k.port[1] = swap ? a->sport : a->dport;
+	memcpy(k.addr[0], swap ? a->dst : a->src, alen);
+	memcpy(k.addr[1], swap ? a->src : a->dst, alen);
+	return XXH3_64bits(&k, sizeof(k)) & ((1ull << 53) - 1);
 }

@@ -57,9 +57,16 @@ struct cp_alert {
 	uint8_t itype;           /* enum cp_itype of the key */
 	uint8_t subdomains;
 	uint8_t vlen;
+	uint16_t port;           /* the port it came in on: stamped by the worker */
 	uint8_t src[16], dst[16];
 	char value[CP_ALERT_VALUE];
 };
+
+/* A flow's id for EVE's flow_id: a hash of family, protocol and the two
+ * (address, port) ends taken in order, so both directions share it and
+ * alerts of one flow can be grouped. 53 bits, which a JSON reader holds
+ * exactly in a double. The same 5-tuple reused later gets the same id. */
+uint64_t cp_alert_flow_id(const struct cp_alert *a);
 
 struct cp_inspect_stats {
 	uint64_t packets, not_ip, uninspected, alerts_lost;

@@ -58,6 +58,20 @@ engine inline
 "$B/tools/mkpcap" cmp "$D/out1.pcap" "$D/pass.pcap" 2>"$D/cmp" || fail "inline output: $(cat "$D/cmp")"
 [ "$(alerts)" -eq 16 ] || fail "16 alerts expected, got $(alerts)"
 strict_json "$D/eve.json"
+# Every alert names the port it came in on and its flow; a packet's
+# contexts (one line each) share the flow.
+python3 - "$D/eve.json" <<'EOF2' || fail "in_iface / flow_id"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+assert all(x["in_iface"] == "net_pcap0" for x in a), [x["in_iface"] for x in a]
+assert all(isinstance(x["flow_id"], int) and 0 < x["flow_id"] < 2**53 for x in a)
+by = {}
+for x in a:
+    k = (x["src_ip"], x["src_port"], x["dest_ip"], x["dest_port"], x["proto"])
+    by.setdefault(k, set()).add(x["flow_id"])
+assert all(len(v) == 1 for v in by.values()), by
+assert len({x["flow_id"] for x in a}) == len(by), "distinct flows, distinct ids"
+EOF2
 has '"matched_on":"dns.query".*"feed":"blocklist"'
 has '"indicator":"evil.example","subdomains":true,"matched_on":"dns.query"'
 has '"indicator":"evil.example","subdomains":true,"matched_on":"tls.sni"'

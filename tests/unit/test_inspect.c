@@ -389,3 +389,37 @@ Test(inspect, snapshot_valid_until)
 	cr_expect_eq(cp_store_expired(w.ts.store, w.now), 1, "one context expired");
 	teardown(&w);
 }
+
+/* EVE's flow_id: both directions of a flow share it, any other field of
+ * the 5-tuple (or the family) changes it, and it fits 53 bits. */
+Test(inspect, flow_id_is_the_flows_both_ways)
+{
+	struct cp_alert a, b;
+
+	memset(&a, 0, sizeof(a));
+	a.family = 4, a.proto = 6, a.sport = 40000, a.dport = 443;
+	memcpy(a.src, "\xc0\x00\x02\x0a", 4);
+	memcpy(a.dst, "\xc6\x33\x64\x07", 4);
+	memcpy(a.value, "left out", 9);  /* not part of the flow */
+	b = a;
+	memcpy(b.src, a.dst, 16);
+	memcpy(b.dst, a.src, 16);
+	b.sport = a.dport, b.dport = a.sport;
+	memset(b.value, 0, sizeof(b.value));
+	uint64_t id = cp_alert_flow_id(&a);
+	cr_expect_eq(cp_alert_flow_id(&b), id, "the reply direction");
+	cr_expect_lt(id, 1ull << 53);
+	b = a, b.sport++;
+	cr_expect_neq(cp_alert_flow_id(&b), id, "another source port");
+	b = a, b.proto = 17;
+	cr_expect_neq(cp_alert_flow_id(&b), id, "another protocol");
+	b = a, b.dst[3]++;
+	cr_expect_neq(cp_alert_flow_id(&b), id, "another address");
+	b = a, b.family = 6;
+	cr_expect_neq(cp_alert_flow_id(&b), id, "the same bytes as IPv6");
+	/* Same addresses both ways (a host to itself): the ports order it. */
+	b = a, memcpy(b.dst, a.src, 16);
+	struct cp_alert r = b;
+	r.sport = b.dport, r.dport = b.sport;
+	cr_expect_eq(cp_alert_flow_id(&r), cp_alert_flow_id(&b));
+}
