@@ -149,6 +149,7 @@ r, = read("reload.json")
 assert r["ok"] and r["snapshot"].endswith("/caf\\xe9.cpsnap"), r
 t, = read("tel_status.json")
 assert t["/chokepoint/status"]["snapshot"].endswith("/caf\\xe9.cpsnap"), t
+assert t["/chokepoint/status"]["snapshot_guard"] == "lease", t
 EOF2
 
 # Usage and refusals
