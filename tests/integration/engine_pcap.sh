@@ -7,7 +7,9 @@
 set -euo pipefail
 B=${BUILD:-build}
 D=$(mktemp -d /tmp/cp-engine-test.XXXXXX)
-trap 'rm -rf "$D" "/var/run/dpdk/cpt$$"' EXIT
+# A check that fails while the engine runs must not leave it running.
+epid=
+trap '[ -n "$epid" ] && kill -9 "$epid" 2>/dev/null; rm -rf "$D" "/var/run/dpdk/cpt$$"' EXIT
 export XDG_CACHE_HOME=$D/cache  # compiled pattern sets
 fail() { echo "FAIL: $*" >&2; [ -f "$D/eve.json" ] && cat "$D/eve.json" >&2; exit 1; }
 
@@ -31,14 +33,15 @@ engine() {
     --vdev "net_pcap0,rx_pcap=$D/in.pcap,tx_pcap=$D/out0.pcap" \
     --vdev "net_pcap1,rx_pcap=$D/none.pcap,tx_pcap=$D/out1.pcap" \
     -- --intel "${SNAP:-$D/demo.cpsnap}" --eve "$D/eve.json" --mode "$mode" --ctl "$D/ctl.sock" > "$D/stats" 2>&1 &
-  local pid=$!
+  epid=$!
   for _ in $(seq 50); do grep -q "workers" "$D/stats" 2>/dev/null && break; sleep 0.1; done
   sleep 1.5
   ${AT_RUN:-true}  # what to ask the running engine
   # The stats as the DPDK telemetry client reads them.
   echo /chokepoint/stats | python3 "$(command -v dpdk-telemetry.py)" -f "cpt$$" > "$D/tel" 2>&1 || true
-  kill -INT $pid
-  wait $pid || fail "engine exit status $? ($mode): $(cat "$D/stats")"
+  kill -INT $epid
+  wait $epid || fail "engine exit status $? ($mode): $(cat "$D/stats")"
+  epid=
   grep -q "final stats" "$D/stats" || fail "no final stats"
 }
 
