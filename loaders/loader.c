@@ -273,15 +273,18 @@ void cp_load_skip(struct cp_load_ctx *ctx, const char *reason)
 		pthread_mutex_unlock(ctx->lock);
 }
 
-/* The first 200 bytes of a bad value as the error shows it: bytes that are
- * not UTF-8, and control bytes (an ESC would drive the terminal), as \xNN. */
-static const char *shown(const char *value, size_t n, char out[4 * 200 + 1])
+/* The first SHOWN bytes of a bad value as the error shows it: bytes that
+ * are not UTF-8, and control bytes (an ESC would drive the terminal), as
+ * \xNN, four characters each. */
+#define SHOWN 200
+static const char *shown(const char *value, size_t n, char out[4 * SHOWN + 1])
 {
-	char raw[200 + 1];
+	char raw[SHOWN + 1];
 
-	memcpy(raw, value, n < 200 ? n : 200);
-	raw[n < 200 ? n : 200] = 0;
-	cp_text_clean(raw, out, 4 * 200 + 1, CP_TEXT_CONTROLS);
+	n = n < SHOWN ? n : SHOWN;
+	memcpy(raw, value, n);
+	raw[n] = 0;
+	cp_text_clean(raw, out, 4 * SHOWN + 1, CP_TEXT_CONTROLS);
 	return out;
 }
 
@@ -289,7 +292,7 @@ int cp_load_error(struct cp_load_ctx *ctx, uint64_t line, const char *reason,
 		  const char *value, size_t n)
 {
 	struct cp_diag *d = ctx->diag;
-	char text[4 * 200 + 1];
+	char text[4 * SHOWN + 1];
 	int rc;
 
 	if (ctx->lock != NULL)

@@ -10,7 +10,6 @@
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,11 +79,9 @@ static json_t *cmd_status(struct cp_app *app)
 			    json_integer((json_int_t)cp_store_expired(g->store, (int64_t)time(NULL))));
 	json_object_set_new(r, "generation", json_integer((json_int_t)g->id));
 	/* Whether a write over the file in place would be seen in time. */
-	int we = cp_snap_watch_error(g->snap);
 	char guard[96];
-	snprintf(guard, sizeof(guard), "none: %s", strerror(we));
 	json_object_set_new(r, "snapshot_guard",
-			    json_string(we == 0 ? "lease" : we == ENOENT ? "in memory" : guard));
+			    json_string(cp_snap_guard(g->snap, guard, sizeof(guard))));
 	json_object_set_new(r, "snapshot", cp_ctl_text(g->path));
 	json_object_set_new(r, "loaded", json_string(at));
 	json_object_set_new(r, "locked", json_boolean(g->locked));

@@ -145,8 +145,9 @@ static void reload_done(void)
 		return;
 	cl->waiting = 0;
 	json_t *r = l->ok ? json_pack("{s:b,s:I,s:o,s:f,s:f,s:f,s:b}", "ok", 1, "generation",
-				      (json_int_t)g->id, "snapshot", cp_ctl_text(g->path), "load_ms", g->load_ms,
-				      "swap_ms", g->swap_ms, "duration_ms", l->ms, "locked", g->locked)
+				      (json_int_t)g->id, "snapshot", cp_ctl_text(g->path),
+				      "load_ms", g->load_ms, "swap_ms", g->swap_ms, "duration_ms",
+				      l->ms, "locked", g->locked)
 			  : cp_ctl_error(l->reason);
 	if (send_reply(cl, r) != 0)
 		drop(cl);

@@ -7,7 +7,6 @@
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -195,9 +194,7 @@ static int tel_status(const char *cmd, const char *params, struct rte_tel_data *
 	rte_tel_data_add_dict_u64(d, "generation", g->id);
 	rte_tel_data_add_dict_string(d, "snapshot", tel_text(g->path, buf));
 	rte_tel_data_add_dict_u64(d, "loaded_unix", (uint64_t)g->loaded.tv_sec);
-	int we = cp_snap_watch_error(g->snap);
-	const char *guard = we == 0 ? "lease" : we == ENOENT ? "in memory" : "none";
-	rte_tel_data_add_dict_string(d, "snapshot_guard", guard);
+	rte_tel_data_add_dict_string(d, "snapshot_guard", cp_snap_guard(g->snap, buf, sizeof(buf)));
 	for (unsigned t = 0; t < CP_T__COUNT; t++)
 		rte_tel_data_add_dict_u64(d, cp_itype_name((enum cp_itype)t),
 					  cp_store_count(g->store, (enum cp_itype)t));

@@ -102,8 +102,9 @@ int cp_snap_rewritten(const struct cp_snap *snap);
  * Control plane. Returns 0, or -errno (ENOMEM) with the lease let go all
  * the same. */
 int cp_snap_detach(struct cp_snap *snap);
-/* Whether cp_snap_detach() has run. */
-int cp_snap_detached(const struct cp_snap *snap);
+/* The guard in words, for status and telemetry: "lease", "in memory"
+ * (detached), or "none: REASON". Returns buf or a constant string. */
+const char *cp_snap_guard(const struct cp_snap *snap, char *buf, size_t n);
 
 /* A section's data, or NULL when absent. Out-parameters may be NULL. */
 const void *cp_snap_section(const struct cp_snap *snap, uint32_t id, uint64_t *size,

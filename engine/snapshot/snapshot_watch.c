@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -77,7 +78,12 @@ int cp_snap_detach(struct cp_snap *snap)
 	return rc;
 }
 
-int cp_snap_detached(const struct cp_snap *snap)
+const char *cp_snap_guard(const struct cp_snap *snap, char *buf, size_t n)
 {
-	return snap->detached;
+	int e = cp_snap_watch_error(snap);
+
+	if (e == 0 || e == ENOENT)
+		return e == 0 ? "lease" : "in memory";
+	snprintf(buf, n, "none: %s", strerror(e));
+	return buf;
 }
