@@ -26,7 +26,8 @@ static void timestamp(const struct cp_app *app, uint64_t tsc, char *buf, size_t 
 
 static const char *proto_name(uint8_t p)
 {
-	return p == 6 ? "TCP" : p == 17 ? "UDP" : p == 1 ? "ICMP" : p == 58 ? "IPv6-ICMP" : "IP";
+	return p == 6 ? "TCP" : p == 17 ? "UDP" : p == 1 ? "ICMP" : p == 58 ? "IPv6-ICMP"
+	       : p == 132 ? "SCTP" : "IP";
 }
 
 /* The indicator's text: an address or CIDR rebuilt from the packet and the
@@ -67,23 +68,33 @@ static const char *type_name(const struct cp_alert *a)
 	return a->itype == CP_ITYPE_PATTERN ? "pattern" : cp_itype_name((enum cp_itype)a->itype);
 }
 
-/* What every line says of the packet, as Suricata's EVE does: time, flow,
- * interface (the DPDK port's name) and the 5-tuple. */
-static void packet(const struct cp_alert *a, const char *ts, const char *sip, const char *dip,
-		   FILE *f)
+/* What every line says of the packet, as Suricata's EVE does: time, flow
+ * (ours, and the Community ID where the flow has one), interface (the
+ * DPDK port's name) and the 5-tuple; ICMP shows type and code instead of
+ * ports, other protocols without ports show none. */
+static void packet(const struct cp_app *app, const struct cp_alert *a, const char *ts,
+		   const char *sip, const char *dip, FILE *f)
 {
-	char iface[RTE_ETH_NAME_MAX_LEN];
+	char iface[RTE_ETH_NAME_MAX_LEN], cid[CP_COMMUNITY_ID_SIZE];
 
 	if (rte_eth_dev_get_name_by_port(a->port, iface) != 0)
 		snprintf(iface, sizeof(iface), "port%u", a->port);
 	fprintf(f, "{\"timestamp\":\"%s\",\"flow_id\":%llu,\"in_iface\":", ts,
 		(unsigned long long)cp_alert_flow_id(a));
 	cp_json_str(f, iface);
-	fprintf(f, ",\"event_type\":\"alert\",\"src_ip\":\"%s\","
-		   "\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
-		sip, a->sport, dip, a->dport, proto_name(a->proto));
+	fprintf(f, ",\"event_type\":\"alert\",\"src_ip\":\"%s\"", sip);
+	if (a->proto == 6 || a->proto == 17 || a->proto == 132)
+		fprintf(f, ",\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u", a->sport, dip,
+			a->dport);
+	else
+		fprintf(f, ",\"dest_ip\":\"%s\"", dip);
+	fprintf(f, ",\"proto\":\"%s\"", proto_name(a->proto));
+	if ((a->proto == 1 || a->proto == 58) && a->l4)
+		fprintf(f, ",\"icmp_type\":%u,\"icmp_code\":%u", a->sport, a->dport);
 	if (a->app != CP_APP_NONE)
 		fprintf(f, ",\"app_proto\":\"%s\"", cp_app_name(a->app));
+	if (cp_alert_community_id(a, app->community_seed, cid) == 0)
+		fprintf(f, ",\"community_id\":\"%s\"", cid);
 }
 
 static unsigned line(const struct cp_app *app, const struct cp_alert *a, const struct ctx *c,
@@ -96,7 +107,7 @@ static unsigned line(const struct cp_app *app, const struct cp_alert *a, const s
 		snprintf(ind, sizeof(ind), "%s", c->pattern);
 	else
 		indicator(a, c->plen, ind, sizeof(ind));
-	packet(a, ts, sip, dip, f);
+	packet(app, a, ts, sip, dip, f);
 	fprintf(f, ",\"alert\":{\"action\":\"%s\",\"gid\":1,\"signature_id\":%u,\"rev\":1,"
 		   "\"signature\":", blocked ? "blocked" : "allowed", c->sig);
 	snprintf(sig, sizeof(sig), "chokepoint intel %s %s %s%s (%s)",

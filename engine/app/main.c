@@ -39,6 +39,7 @@ static void usage(FILE *f)
 		"                  [--ctl-allow UID[:GID]] [--reload-mem-limit MB] [--mlock]\n"
 		"                  [--huge-pages] [--pool-memory auto|eal|thp]\n"
 		"                  [--mode inline|monitor] [--stats-interval S]\n"
+		"                  [--community-id-seed N]\n"
 		"\n"
 		"EAL options (DPDK's: cores, memory, devices) go before '--'; for example\n"
 		"  chokepoint --no-huge -m 512 --no-pci -l 0-1 \\\n"
@@ -50,6 +51,8 @@ static void usage(FILE *f)
 		"  --mode inline         drop what a drop indicator matches (default)\n"
 		"  --mode monitor        forward everything; alerts say what would have been blocked\n"
 		"  --stats-interval S    print stats every S seconds (default 0: at exit only)\n"
+		"  --community-id-seed N the seed (0-65535, default 0) of the alerts' community_id,\n"
+		"                        as Suricata's and Zeek's: give them the same one\n"
 		"  --ctl SOCKET          the control socket (default " CP_CTL_DEFAULT_SOCKET ";\n"
 		"                        none: no socket); chokepoint-ctl talks to it\n"
 		"  --ctl-allow UID[:GID] who may use it besides root (a uid, and a gid: the\n"
@@ -104,6 +107,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 		{ "reload-mem-limit", required_argument, NULL, 'M' },
 		{ "mlock", no_argument, NULL, 'L' },       { "huge-pages", no_argument, NULL, 'H' },
 		{ "pool-memory", required_argument, NULL, 'P' },
+		{ "community-id-seed", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -112,7 +116,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 	app.eve_path = "eve.json";
 	app.ctl_uid = app.ctl_gid = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:LHP:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:LHP:S:", opts, NULL)) != -1) {
 		if (c == 'c')
 			app.ctl_path = strcmp(optarg, "none") == 0 ? "" : optarg;
 		else if (c == 'a') {
@@ -138,6 +142,13 @@ static int parse_args(int argc, char **argv, const char **snap)
 				fprintf(stderr, "chokepoint: --pool-memory wants auto, eal or thp\n");
 				return -1;
 			}
+		} else if (c == 'S') {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v > 65535) {
+				fprintf(stderr, "chokepoint: --community-id-seed wants 0-65535\n");
+				return -1;
+			}
+			app.community_seed = (uint16_t)v;
 		} else if (c == 'i')
 			*snap = optarg;
 		else if (c == 'e')

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 static const char *const on_names[CP_ON__COUNT] = {
 	"ip.src", "ip.dst", "dns.query", "tls.sni", "http.host", "http.url", "tls.ja3", "payload",
@@ -363,7 +362,8 @@ static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,
 	*a = (struct cp_alert){ .ref = m->ref, .sport = pi->p.sport, .dport = pi->p.dport,
 				.family = pi->p.family, .proto = pi->p.proto, .app = pi->app,
 				.on = m->k.on, .verdict = verdict, .itype = m->table,
-				.subdomains = m->k.sub, .store = s, .live = m->live };
+				.subdomains = m->k.sub, .store = s, .live = m->live,
+				.l4 = pi->l4ok && pi->p.frag != CP_FRAG_LATER };
 	memcpy(a->src, pi->p.src, 16);
 	memcpy(a->dst, pi->p.dst, 16);
 	if (m->table == CP_T_DOMAIN) {
@@ -460,24 +460,4 @@ unsigned cp_inspect_burst(struct cp_inspector *in, const struct cp_intel_view *v
 			st->alerts_lost++;
 	}
 	return na;
-}
-
-uint64_t cp_alert_flow_id(const struct cp_alert *a)
-{
-	struct {
-		uint8_t family, proto;
-		uint16_t port[2];
-		uint8_t addr[2][16];
-	} k;
-	unsigned alen = a->family == 4 ? 4 : 16;
-	int c = memcmp(a->src, a->dst, alen);
-	int swap = c > 0 || (c == 0 && a->sport > a->dport);
-
-	memset(&k, 0, sizeof(k));
-	k.family = a->family, k.proto = a->proto;
-	k.port[0] = swap ? a->dport : a->sport;
-	k.port[1] = swap ? a->sport : a->dport;
-	memcpy(k.addr[0], swap ? a->dst : a->src, alen);
-	memcpy(k.addr[1], swap ? a->src : a->dst, alen);
-	return XXH3_64bits(&k, sizeof(k)) & ((1ull << 53) - 1);
 }

@@ -51,8 +51,9 @@ struct cp_alert {
 	const struct cp_store *store;  /* the set it matched in, for its context */
 	const struct cp_delta_ent *live;  /* set: a live-added indicator, not ref */
 	uint32_t ref;            /* the matched set */
-	uint16_t sport, dport;
+	uint16_t sport, dport;   /* as struct cp_pkt has them (ICMP: type, code) */
 	uint8_t family, proto, app, on;
+	uint8_t l4;              /* 1: sport and dport were read from the L4 header */
 	uint8_t verdict;         /* enum cp_action of the packet */
 	uint8_t itype;           /* enum cp_itype of the key */
 	uint8_t subdomains;
@@ -67,6 +68,14 @@ struct cp_alert {
  * alerts of one flow can be grouped. 53 bits, which a JSON reader holds
  * exactly in a double. The same 5-tuple reused later gets the same id. */
 uint64_t cp_alert_flow_id(const struct cp_alert *a);
+
+/* The flow's Community ID, v1 ("1:" and the base64 of a SHA-1 over seed
+ * and 5-tuple, github.com/corelight/community-id-spec), into out: what
+ * Suricata, Zeek and Elastic write for the same flow with the same seed.
+ * -1 where it is not defined: not IP, or a protocol with ports whose ports
+ * this packet does not show (a later fragment, a cut header). */
+#define CP_COMMUNITY_ID_SIZE 31  /* "1:", 28 base64 characters, NUL */
+int cp_alert_community_id(const struct cp_alert *a, uint16_t seed, char *out);
 
 struct cp_inspect_stats {
 	uint64_t packets, not_ip, uninspected, alerts_lost;

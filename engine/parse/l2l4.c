@@ -11,7 +11,7 @@
 #define ET_QINQ 0x88a8
 
 enum { P_HOPOPTS = 0, P_ICMP = 1, P_TCP = 6, P_UDP = 17, P_ROUTING = 43, P_FRAGMENT = 44,
-       P_ESP = 50, P_AH = 51, P_ICMP6 = 58, P_NONE6 = 59, P_DSTOPTS = 60 };
+       P_ESP = 50, P_AH = 51, P_ICMP6 = 58, P_NONE6 = 59, P_DSTOPTS = 60, P_SCTP = 132 };
 
 static inline uint16_t rd16(const uint8_t *p)
 {
@@ -26,7 +26,7 @@ static const char *const names[CP_AN__COUNT] = {
 	[CP_AN_IP4_HDR] = "bad ipv4 header",
 	[CP_AN_IP6_TRUNC] = "truncated ipv6",
 	[CP_AN_IP6_EXT_DEPTH] = "too many ipv6 extension headers",
-	[CP_AN_L4_TRUNC] = "truncated tcp/udp",
+	[CP_AN_L4_TRUNC] = "truncated l4 header",
 	[CP_AN_DNS_TRUNC] = "truncated dns question",
 	[CP_AN_DNS_POINTER] = "bad dns compression pointer",
 	[CP_AN_DNS_LIMIT] = "dns name over rfc limits",
@@ -40,7 +40,23 @@ const char *cp_anomaly_name(enum cp_anomaly a)
 	return (unsigned)a < CP_AN__COUNT ? names[a] : "unknown";
 }
 
-/* TCP or UDP at off, inside an IP payload that ends at end. */
+/* ICMP and ICMPv6: type and code where the ports go, as flows key them
+ * (Zeek, Community ID), the payload from the type on, as before. 4 bytes:
+ * type, code and checksum, the header both versions share. */
+static enum cp_anomaly icmp(const uint8_t *f, uint32_t off, uint32_t end, struct cp_pkt *p)
+{
+	if (end - off < 4)
+		return CP_AN_L4_TRUNC;
+	p->sport = f[off];
+	p->dport = f[off + 1];
+	p->pay_off = off;
+	p->pay_len = end - off;
+	return CP_AN_NONE;
+}
+
+/* TCP, UDP or SCTP at off (ports, then the payload), ICMP, or another
+ * protocol (no ports, its payload from L4), inside an IP payload that ends
+ * at end. */
 static enum cp_anomaly l4(const uint8_t *f, uint32_t off, uint32_t end, uint8_t proto,
 			  struct cp_pkt *p)
 {
@@ -58,8 +74,14 @@ static enum cp_anomaly l4(const uint8_t *f, uint32_t off, uint32_t end, uint8_t 
 			return CP_AN_L4_TRUNC;
 		p->pay_off = off + 8;
 		end = off + ulen;
+	} else if (proto == P_ICMP || proto == P_ICMP6) {
+		return icmp(f, off, end, p);
+	} else if (proto == P_SCTP) {
+		if (end - off < 12)  /* the common header: ports, tag, checksum */
+			return CP_AN_L4_TRUNC;
+		p->pay_off = off + 12;
 	} else {
-		p->pay_off = off;  /* ICMP and the rest: no ports; payload from L4 */
+		p->pay_off = off;
 		p->pay_len = end - off;
 		return CP_AN_NONE;
 	}

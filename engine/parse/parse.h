@@ -27,7 +27,7 @@ enum cp_anomaly {
 	CP_AN_IP4_HDR,         /* version or IHL invalid */
 	CP_AN_IP6_TRUNC,
 	CP_AN_IP6_EXT_DEPTH,   /* more than CP_PARSE_MAX_IP6_EXT extension headers */
-	CP_AN_L4_TRUNC,        /* TCP/UDP header past the IP payload, or bad offsets */
+	CP_AN_L4_TRUNC,        /* TCP/UDP/SCTP/ICMP header past the IP payload, or bad offsets */
 	CP_AN_DNS_TRUNC,       /* the question runs past the message */
 	CP_AN_DNS_POINTER,     /* a compression pointer that is forward or loops */
 	CP_AN_DNS_LIMIT,       /* label > 63, name > 255 bytes or > 127 labels */
@@ -53,7 +53,9 @@ struct cp_pkt {
 	uint8_t proto;         /* IPPROTO_* of the L4 header; 0 with no L4 */
 	uint8_t frag;          /* enum cp_frag: later fragments carry no L4 */
 	uint8_t vlans;
-	uint16_t sport, dport; /* host order; 0 without TCP/UDP */
+	/* Host order: TCP, UDP and SCTP ports; ICMP and ICMPv6 type and code;
+	 * 0 for other protocols and later fragments. */
+	uint16_t sport, dport;
 	uint32_t l3_off;
 	uint32_t pay_off;      /* L4 payload, inside the IP packet's length */
 	uint32_t pay_len;

@@ -30,9 +30,10 @@ engine() {
   rm -f "$D/eve.json" "$D/out0.pcap" "$D/out1.pcap"
   "$B/chokepoint" --no-huge -m 256 --no-pci --no-shconf --file-prefix "cpt$$" -l 0-1 \
     --log-level=error \
-    --vdev "net_pcap0,rx_pcap=$D/in.pcap,tx_pcap=$D/out0.pcap" \
+    --vdev "net_pcap0,rx_pcap=${IN:-$D/in.pcap},tx_pcap=$D/out0.pcap" \
     --vdev "net_pcap1,rx_pcap=$D/none.pcap,tx_pcap=$D/out1.pcap" \
-    -- --intel "${SNAP:-$D/demo.cpsnap}" --eve "$D/eve.json" --mode "$mode" --ctl "$D/ctl.sock" > "$D/stats" 2>&1 &
+    -- --intel "${SNAP:-$D/demo.cpsnap}" --eve "$D/eve.json" --mode "$mode" --ctl "$D/ctl.sock" \
+    ${ARGS:-} > "$D/stats" 2>&1 &
   epid=$!
   for _ in $(seq 50); do grep -q "workers" "$D/stats" 2>/dev/null && break; sleep 0.1; done
   sleep 1.5
@@ -154,6 +155,67 @@ t, = read("tel_status.json")
 assert t["/chokepoint/status"]["snapshot"].endswith("/caf\\xe9.cpsnap"), t
 assert t["/chokepoint/status"]["snapshot_guard"] == "lease", t
 EOF2
+
+# The Community ID of every flow the spec's vectors give (pycommunityid's
+# tests: TCP, UDP, SCTP, ICMP requests, replies and one-way types, ICMPv6,
+# a protocol without ports; seeds 0 and 1), through the parser, the
+# worker and the writer; a later fragment has no ports, so no id. ICMP
+# lines show type and code, not ports, as Suricata's do.
+printf '66.35.250.204\n8.8.8.8\n192.168.170.56\n192.168.0.1\n10.1.12.1\nfe80::260:97ff:fe07:69ea\n' \
+  > "$D/flows.txt"
+"$B/chokepoint-intel" compile -q -o "$D/flows.cpsnap" "plain:$D/flows.txt,action=alert,feed=flows"
+"$B/tools/mkpcap" flows "$D/flows.pcap" 2>/dev/null
+for seed in 0 1; do
+  IN=$D/flows.pcap SNAP=$D/flows.cpsnap ARGS="--community-id-seed $seed" engine monitor
+  strict_json "$D/eve.json"
+  python3 - "$D/eve.json" "$seed" <<'EOF2' || fail "community_id, seed $seed"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+seed = int(sys.argv[2])
+# (seed 0, seed 1) by (source, destination, ICMP type and code), as
+# mkpcap flows writes them; lines come by table, not in packet order.
+T = ("1:LQU9qZlK+B5F3KDmev6m5PMibrg=", "1:3V71V58M3Ksw/yuFALMcW0LAHvc=")
+U = ("1:d/FP5EW3wiY1vCndhwleRRKHowQ=", "1:Q9We8WO3piVF8yEQBNJF4uiSVrI=")
+S = ("1:jQgCxbku+pNGw8WPbEc/TS/uTpQ=", "1:Y1/0jQg6e+I3ZwZZ9LP65DNbTXU=")
+E = ("1:X0snYXpgwiv9TZtqg64sgzUn6Dk=", "1:03g6IloqVBdcZlPyX8r0hgoE7kA=")
+P = ("1:/nQI4Rh/TtY3mf0R2gJFBkVlgS4=", "1:BK3BVW3U2eemuwVQVN3zd/GULno=")
+N = ("1:dGHyGvjMfljg6Bppwm3bg0LO8TY=", "1:kHa1FhMYIT6Ym2Vm2AOtoOARDzY=")
+n6, a6 = "fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea"
+want = {
+    ("128.232.110.120", "66.35.250.204", "TCP", None): T,
+    ("66.35.250.204", "128.232.110.120", "TCP", None): T,
+    ("192.168.1.52", "8.8.8.8", "UDP", None): U, ("8.8.8.8", "192.168.1.52", "UDP", None): U,
+    ("192.168.170.8", "192.168.170.56", "SCTP", None): S,
+    ("192.168.170.56", "192.168.170.8", "SCTP", None): S,
+    ("192.168.0.89", "192.168.0.1", "ICMP", (8, 0)): E,
+    ("192.168.0.1", "192.168.0.89", "ICMP", (0, 0)): E,
+    ("192.168.0.89", "192.168.0.1", "ICMP", (20, 0)):
+        ("1:3o2RFccXzUgjl7zDpqmY7yJi8rI=", "1:lCXHHxavE1Vq3oX9NH5ladQg02o="),
+    ("192.168.0.89", "192.168.0.1", "ICMP", (20, 1)):
+        ("1:tz/fHIDUHs19NkixVVoOZywde+I=", "1:Ie3wmFyxiEyikbsbcO03d2nh+PM="),
+    ("10.1.24.4", "10.1.12.1", "IP", None): P, ("10.1.12.1", "10.1.24.4", "IP", None): P,
+    (n6, a6, "IPv6-ICMP", (135, 0)): N, (a6, n6, "IPv6-ICMP", (136, 0)): N,
+    ("10.0.0.5", "66.35.250.204", "TCP", None): (None, None),  # the later fragment
+}
+got = {}
+for x in a:
+    icmp = (x["icmp_type"], x["icmp_code"]) if "icmp_type" in x else None
+    k = (x["src_ip"], x["dest_ip"], x["proto"], icmp)
+    assert k not in got, ("one alert a packet", k)
+    got[k] = x.get("community_id")
+    # Ports where the protocol has them, type and code for ICMP, else none.
+    assert ("src_port" in x) == (x["proto"] in ("TCP", "UDP", "SCTP")), x
+assert set(got) == set(want), (sorted(got), sorted(want))
+for k, w in want.items():
+    assert got[k] == w[seed], (k, got[k], w[seed])
+EOF2
+done
+set +e
+"$B/chokepoint" --no-huge -m 128 --no-pci --no-shconf -l 0-1 --log-level=error --vdev net_null0 \
+  --vdev net_null1 -- --intel "$D/flows.cpsnap" --ctl none --community-id-seed 65536 > "$D/err" 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "community-id-seed wants 0-65535" "$D/err" || fail "seed 65536: rc=$rc $(cat "$D/err")"
 
 # Usage and refusals
 "$B/chokepoint" --help | grep -q "EAL options" || fail "--help"

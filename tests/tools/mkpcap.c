@@ -7,12 +7,17 @@
  *                                   hosts, then one from the probe host
  *                                   203.0.113.77 whose payload holds
  *                                   "beacon-7f3a" (for reload tests)
+ *   mkpcap flows OUT.pcap           the flows of the Community ID spec's
+ *                                   test vectors (TCP, UDP, SCTP, ICMP,
+ *                                   ICMPv6, protocol 46, both ways), and a
+ *                                   later fragment, which has no ports
  *   mkpcap cmp A.pcap B.pcap        exit 0 when both hold the same packet
  *                                   bytes in the same order
  *
  * The demo feed (scripts/demo-feed) and the verdicts below go together. */
 #include "../unit/frames.h"
 
+#include <arpa/inet.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +165,77 @@ static int empty(const char *path)
 	return 0;
 }
 
+/* An L4 header with ports (TCP 6, UDP 17, SCTP 132) or ICMP's type and
+ * code (1, 58; sp and dp), then pay, into l. */
+static void l4(struct fb *l, unsigned proto, unsigned sp, unsigned dp, const void *pay, size_t n)
+{
+	l->n = 0;
+	if (proto == 1 || proto == 58) {
+		put8(l, sp), put8(l, dp), put16(l, 0), put16(l, 0x1234), put16(l, 1);
+	} else {
+		put16(l, sp), put16(l, dp);
+		if (proto == 6)
+			put(l, (uint8_t[]){ 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0 }, 16);
+		else if (proto == 17)
+			put16(l, 8 + (unsigned)n), put16(l, 0);
+		else
+			put(l, (uint8_t[8]){ 0 }, 8);  /* SCTP: verification tag, checksum */
+	}
+	put(l, pay, n);
+}
+
+static void flow4(struct out *o, unsigned proto, const char *src, const char *dst, unsigned sp,
+		  unsigned dp)
+{
+	struct fb f = { .n = 0 }, l;
+	struct in_addr a, b;
+
+	inet_pton(AF_INET, src, &a), inet_pton(AF_INET, dst, &b);
+	if (proto == 46) {
+		l.n = 0, put(&l, "rsvp", 4);
+	} else {
+		l4(&l, proto, sp, dp, "data", 4);
+	}
+	ip4_l4(&f, proto, ntohl(a.s_addr), ntohl(b.s_addr), l.b, l.n);
+	emit(o, &f, 1, src);
+}
+
+static int flows(const char *path)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	struct out o = { .all = pcap_dump_open(dead, path) };
+	struct fb f = { .n = 0 }, l;
+	uint8_t a6[16], b6[16];
+
+	if (o.all == NULL)
+		return 1;
+	flow4(&o, 6, "128.232.110.120", "66.35.250.204", 34855, 80);
+	flow4(&o, 6, "66.35.250.204", "128.232.110.120", 80, 34855);
+	flow4(&o, 17, "192.168.1.52", "8.8.8.8", 54585, 53);
+	flow4(&o, 17, "8.8.8.8", "192.168.1.52", 53, 54585);
+	flow4(&o, 132, "192.168.170.8", "192.168.170.56", 7, 80);
+	flow4(&o, 132, "192.168.170.56", "192.168.170.8", 80, 7);
+	flow4(&o, 1, "192.168.0.89", "192.168.0.1", 8, 0);   /* echo request */
+	flow4(&o, 1, "192.168.0.1", "192.168.0.89", 0, 0);   /* its reply */
+	flow4(&o, 1, "192.168.0.89", "192.168.0.1", 20, 0);  /* one-way: the code counts */
+	flow4(&o, 1, "192.168.0.89", "192.168.0.1", 20, 1);
+	flow4(&o, 46, "10.1.24.4", "10.1.12.1", 0, 0);
+	flow4(&o, 46, "10.1.12.1", "10.1.24.4", 0, 0);
+	inet_pton(AF_INET6, "fe80::200:86ff:fe05:80da", a6);
+	inet_pton(AF_INET6, "fe80::260:97ff:fe07:69ea", b6);
+	l4(&l, 58, 135, 0, "data", 4), ip6_l4(&f, 58, a6, b6, l.b, l.n);
+	emit(&o, &f, 1, "icmp6 neighbour solicitation");
+	l4(&l, 58, 136, 0, "data", 4), f.n = 0, ip6_l4(&f, 58, b6, a6, l.b, l.n);
+	emit(&o, &f, 1, "icmp6 neighbour advertisement");
+	/* A later fragment of a TCP packet: its ports are in the first. */
+	f.n = 0, ip4_l4(&f, 6, 0x0a000005, 0x4223facc, "fragment", 8);
+	at16(&f, 14 + 6, 0x0010);
+	emit(&o, &f, 1, "a later fragment to 66.35.250.204");
+	pcap_dump_close(o.all);
+	pcap_close(dead);
+	return 0;
+}
+
 static int cmp(const char *a, const char *b)
 {
 	char err[PCAP_ERRBUF_SIZE];
@@ -223,11 +299,13 @@ int main(int argc, char **argv)
 		return probe(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "demo") == 0)
 		return demo(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "flows") == 0)
+		return flows(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "empty") == 0)
 		return empty(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "cmp") == 0)
 		return cmp(argv[2], argv[3]);
 	fprintf(stderr, "usage: mkpcap demo IN.pcap PASS.pcap | empty OUT.pcap | probe OUT.pcap N |"
-			" cmp A.pcap B.pcap\n");
+			" flows OUT.pcap | cmp A.pcap B.pcap\n");
 	return 2;
 }

@@ -81,6 +81,29 @@ static inline void tcp4(struct fb *f, uint16_t dport, const void *pay, size_t n)
 	put(f, pay, n);
 }
 
+/* Ethernet + IPv4 from src to dst around the L4 bytes of protocol proto
+ * (ICMP, SCTP, anything): the header is the caller's. */
+static inline void ip4_l4(struct fb *f, unsigned proto, uint32_t src, uint32_t dst, const void *l4,
+			  size_t n)
+{
+	eth(f, 0, 0x0800);
+	put8(f, 0x45), put8(f, 0), put16(f, 20 + (unsigned)n), put16(f, 1), put16(f, 0);
+	put8(f, 64), put8(f, proto), put16(f, 0);
+	put16(f, src >> 16), put16(f, src & 0xffff), put16(f, dst >> 16), put16(f, dst & 0xffff);
+	put(f, l4, n);
+}
+
+/* The same over IPv6, without extension headers. */
+static inline void ip6_l4(struct fb *f, unsigned proto, const uint8_t *src, const uint8_t *dst,
+			  const void *l4, size_t n)
+{
+	eth(f, 0, 0x86dd);
+	put(f, (uint8_t[]){ 0x60, 0, 0, 0 }, 4);
+	put16(f, (unsigned)n), put8(f, proto), put8(f, 64);
+	put(f, src, 16), put(f, dst, 16);
+	put(f, l4, n);
+}
+
 /* IPv6 with n hop-by-hop/destination-options headers before UDP. */
 static inline void udp6(struct fb *f, unsigned next, unsigned n, int frag_off)
 {

@@ -5,6 +5,7 @@
 #include "frames.h"
 #include "inspect/inspect.h"
 
+#include <arpa/inet.h>
 #include <time.h>
 
 #define IP_SRC (14 + 12)
@@ -422,4 +423,82 @@ Test(inspect, flow_id_is_the_flows_both_ways)
 	struct cp_alert r = b;
 	r.sport = b.dport, r.dport = b.sport;
 	cr_expect_eq(cp_alert_flow_id(&r), cp_alert_flow_id(&b));
+}
+
+/* The Community ID against the published vectors (pycommunityid's tests,
+ * seeds 0 and 1): each protocol's ordering, ICMP's request/reply pairing
+ * and one-way types, and a protocol without ports. */
+struct cid_case {
+	int family;
+	uint8_t proto;
+	const char *src, *dst;
+	uint16_t sport, dport;  /* ICMP: type, code */
+	const char *seed0, *seed1;
+};
+
+static const struct cid_case cid_cases[] = {
+	{ 4, 6, "128.232.110.120", "66.35.250.204", 34855, 80, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=",
+	  "1:3V71V58M3Ksw/yuFALMcW0LAHvc=" },
+	{ 4, 6, "66.35.250.204", "128.232.110.120", 80, 34855, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=",
+	  "1:3V71V58M3Ksw/yuFALMcW0LAHvc=" },
+	{ 4, 6, "10.0.0.1", "10.0.0.2", 10, 11569, "1:SXBGMX1lBOwhhoDrZynfROxnhnM=",
+	  "1:HmBRGR+fUyXF4t8WEtal7Y0gEAo=" },
+	{ 4, 17, "192.168.1.52", "8.8.8.8", 54585, 53, "1:d/FP5EW3wiY1vCndhwleRRKHowQ=",
+	  "1:Q9We8WO3piVF8yEQBNJF4uiSVrI=" },
+	{ 4, 17, "8.8.8.8", "192.168.1.52", 53, 54585, "1:d/FP5EW3wiY1vCndhwleRRKHowQ=",
+	  "1:Q9We8WO3piVF8yEQBNJF4uiSVrI=" },
+	{ 4, 132, "192.168.170.8", "192.168.170.56", 7, 80, "1:jQgCxbku+pNGw8WPbEc/TS/uTpQ=",
+	  "1:Y1/0jQg6e+I3ZwZZ9LP65DNbTXU=" },
+	{ 4, 132, "192.168.170.56", "192.168.170.8", 80, 7, "1:jQgCxbku+pNGw8WPbEc/TS/uTpQ=",
+	  "1:Y1/0jQg6e+I3ZwZZ9LP65DNbTXU=" },
+	{ 4, 1, "192.168.0.89", "192.168.0.1", 8, 0, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=",
+	  "1:03g6IloqVBdcZlPyX8r0hgoE7kA=" },
+	{ 4, 1, "192.168.0.1", "192.168.0.89", 0, 8, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=",
+	  "1:03g6IloqVBdcZlPyX8r0hgoE7kA=" },
+	{ 4, 1, "192.168.0.89", "192.168.0.1", 20, 0, "1:3o2RFccXzUgjl7zDpqmY7yJi8rI=",
+	  "1:lCXHHxavE1Vq3oX9NH5ladQg02o=" },
+	{ 4, 1, "192.168.0.89", "192.168.0.1", 20, 1, "1:tz/fHIDUHs19NkixVVoOZywde+I=",
+	  "1:Ie3wmFyxiEyikbsbcO03d2nh+PM=" },
+	{ 4, 1, "192.168.0.1", "192.168.0.89", 0, 20, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=",
+	  "1:03g6IloqVBdcZlPyX8r0hgoE7kA=" },
+	{ 6, 58, "fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea", 135, 0,
+	  "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=", "1:kHa1FhMYIT6Ym2Vm2AOtoOARDzY=" },
+	{ 6, 58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 136, 0,
+	  "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=", "1:kHa1FhMYIT6Ym2Vm2AOtoOARDzY=" },
+	{ 6, 58, "3ffe:507:0:1:260:97ff:fe07:69ea", "3ffe:507:0:1:200:86ff:fe05:80da", 3, 0,
+	  "1:NdobDX8PQNJbAyfkWxhtL2Pqp5w=", "1:OlOWx9psIbBFi7lOCw/4MhlKR9M=" },
+	{ 6, 58, "3ffe:507:0:1:200:86ff:fe05:80da", "3ffe:507:0:1:260:97ff:fe07:69ea", 3, 0,
+	  "1:/OGBt9BN1ofenrmSPWYicpij2Vc=", "1:Ij4ZxnC87/MXzhOjvH2vHu7LRmE=" },
+	{ 4, 46, "10.1.24.4", "10.1.12.1", 0, 0, "1:/nQI4Rh/TtY3mf0R2gJFBkVlgS4=",
+	  "1:BK3BVW3U2eemuwVQVN3zd/GULno=" },
+	{ 4, 46, "10.1.12.1", "10.1.24.4", 0, 0, "1:/nQI4Rh/TtY3mf0R2gJFBkVlgS4=",
+	  "1:BK3BVW3U2eemuwVQVN3zd/GULno=" },
+};
+
+Test(inspect, community_id_matches_the_spec)
+{
+	char id[CP_COMMUNITY_ID_SIZE];
+
+	for (size_t i = 0; i < sizeof(cid_cases) / sizeof(cid_cases[0]); i++) {
+		const struct cid_case *c = &cid_cases[i];
+		struct cp_alert a;
+		int af = c->family == 4 ? AF_INET : AF_INET6;
+
+		memset(&a, 0, sizeof(a));
+		a.family = (uint8_t)c->family, a.proto = c->proto, a.l4 = 1;
+		a.sport = c->sport, a.dport = c->dport;
+		cr_assert_eq(inet_pton(af, c->src, a.src), 1);
+		cr_assert_eq(inet_pton(af, c->dst, a.dst), 1);
+		cr_assert_eq(cp_alert_community_id(&a, 0, id), 0, "case %zu", i);
+		cr_expect_str_eq(id, c->seed0, "case %zu, seed 0", i);
+		cr_assert_eq(cp_alert_community_id(&a, 1, id), 0);
+		cr_expect_str_eq(id, c->seed1, "case %zu, seed 1", i);
+		/* Without its L4 header a protocol with ports has no id; one
+		 * without ports keeps its own. */
+		a.l4 = 0;
+		cr_expect_eq(cp_alert_community_id(&a, 0, id), c->proto == 46 ? 0 : -1, "case %zu", i);
+	}
+	struct cp_alert none;
+	memset(&none, 0, sizeof(none));
+	cr_expect_eq(cp_alert_community_id(&none, 0, id), -1, "not IP");
 }

@@ -85,6 +85,53 @@ Test(parse, ipv4_bad_header_and_fragments)
 	cr_expect_eq(p.family, 4, "the IP layer stays usable");
 }
 
+/* ICMP's type and code go where the ports go (flows key them so), SCTP's
+ * ports are read, and a header cut short is counted with the IP layer
+ * kept; another protocol has no ports and its payload starts at L4. */
+Test(parse, icmp_sctp_and_other_protocols)
+{
+	static const uint8_t a6[16] = { 0xfe, 0x80, [15] = 1 }, b6[16] = { 0xfe, 0x80, [15] = 2 };
+	struct fb f = { .n = 0 };
+	struct cp_pkt p;
+
+	ip4_l4(&f, 1, 0xc0a80059, 0xc0a80001, "\x08\x00\xf7\xff\x00\x01\x00\x01", 8);
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.proto, 1);
+	cr_expect_eq(p.sport, 8, "echo request: the type");
+	cr_expect_eq(p.dport, 0, "its code");
+	cr_expect_eq(p.pay_len, 8u, "the payload from the type on, for the pattern scans");
+	for (uint32_t cut = 1; cut <= 4; cut++) {
+		cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n - 4 - cut, &p), CP_AN_IP4_TRUNC);
+		f.n -= 4 + cut;
+		at16(&f, 14 + 2, 20 + 4 - cut);  /* the IP length agrees: 4 - cut bytes */
+		cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_L4_TRUNC, "cut %u", cut);
+		cr_expect_eq(p.family, 4, "the IP layer stays usable");
+		f.n += 4 + cut;
+		at16(&f, 14 + 2, 28);
+	}
+	f.n = 0;
+	ip6_l4(&f, 58, a6, b6, "\x87\x00\x00\x00", 4);
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.proto, 58);
+	cr_expect_eq(p.sport, 135, "neighbour solicitation");
+	f.n = 0;
+	ip4_l4(&f, 132, 0xc0a8aa08, 0xc0a8aa38, "\x00\x07\x00\x50\0\0\0\0\0\0\0\0DATA", 16);
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.proto, 132);
+	cr_expect_eq(p.sport, 7);
+	cr_expect_eq(p.dport, 80);
+	cr_expect_eq(p.pay_len, 4u, "the chunks after the common header");
+	at16(&f, 14 + 2, 20 + 11);
+	cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_L4_TRUNC, "11 bytes of 12");
+	f.n = 0;
+	ip4_l4(&f, 46, 0x0a011804, 0x0a010c01, "\x01\x02\x03", 3);
+	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
+	cr_expect_eq(p.proto, 46);
+	cr_expect_eq(p.sport, 0);
+	cr_expect_eq(p.dport, 0);
+	cr_expect_eq(p.pay_len, 3u);
+}
+
 Test(parse, ipv6_extension_chains)
 {
 	struct fb f = { .n = 0 };
