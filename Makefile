@@ -5,6 +5,8 @@
 #   make run        the demo (see README)
 #   make bench      the lookup benchmark at a small scale
 #   make DEBUG=1    -O0, assertions, no LTO
+#   make install    binaries, systemd unit, logrotate and default config
+#                   (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR for packages)
 
 # Install missing Debian packages before pkg-config is asked for flags.
 DEPS_OK := $(shell scripts/install-deps --check >/dev/null 2>&1 && echo yes)
@@ -71,7 +73,7 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC)) \
            $(patsubst %,$(B)/fuzz/fuzz_feed_%,$(FEED_FORMATS))
 LIBFUZZ := $(B)/fuzz/libcp-fuzz.a
 
-.PHONY: all test unit integration run bench clean fuzz FORCE
+.PHONY: all test unit integration run bench clean fuzz install uninstall FORCE
 # The test objects are reached only through the pattern rule of their
 # binaries, so make would delete them as intermediate. Naming them, not
 # all targets: a bare .SECONDARY: makes every object secondary, and a
@@ -175,6 +177,16 @@ run: all
 bench: all
 	$(B)/chokepoint-bench lookup --count 1000000
 	$(B)/chokepoint-bench pipeline --count 1000000 --packets 3000000
+
+# make install: scripts/install, with PREFIX, BINDIR, SYSCONFDIR, UNITDIR,
+# DOCDIR and DESTDIR from make's command line or the environment.
+install: all
+	PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" \
+	  DOCDIR="$(DOCDIR)" DESTDIR="$(DESTDIR)" scripts/install $(B)
+
+uninstall:
+	PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" \
+	  DOCDIR="$(DOCDIR)" DESTDIR="$(DESTDIR)" scripts/install --uninstall $(B)
 
 clean:
 	rm -rf $(B)
