@@ -118,6 +118,7 @@ struct cp_app {
 	unsigned stats_interval;
 	const char *eve_path;
 	uint16_t community_seed;     /* EVE's community_id (--community-id-seed) */
+	unsigned eve_stats;          /* seconds between EVE stats events; 0: none */
 	FILE *eve;                   /* the writer's file; opened before the workers start */
 	/* Log rotation (cp_eve_reopen): a file opened at eve_path, for the
 	 * writer to take in place of eve (atomic exchange), and the count of

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ring_elem.h>
 #include <string.h>
@@ -272,12 +273,34 @@ int cp_eve_reopen(struct cp_app *app, char *err, size_t errlen)
 	return -ETIMEDOUT;
 }
 
+static void put_stat(void *arg, const char *name, uint64_t v)
+{
+	fprintf(arg, ",\"%s\":%lu", name, (unsigned long)v);  /* names: [a-z0-9_-] */
+}
+
+/* A stats event, as Suricata writes into its EVE log: the counters that
+ * chokepoint-ctl stats and telemetry give, under the same names, so one
+ * pipeline (Filebeat, Logstash) takes alerts and stats from one file. */
+static void stats_event(struct cp_app *app, FILE *f)
+{
+	uint64_t tsc = rte_rdtsc();
+	char ts[64];
+
+	timestamp(app, tsc, ts, sizeof(ts));
+	fprintf(f, "{\"timestamp\":\"%s\",\"event_type\":\"stats\",\"stats\":{\"uptime\":%lu", ts,
+		(unsigned long)((tsc - app->tsc0) / app->tsc_hz));
+	cp_stats_each(app, put_stat, f);
+	fputs("}}\n", f);
+	CP_STAT_ADD(app->eve_lines, 1);
+}
+
 void *cp_eve_main(void *arg)
 {
 	struct cp_app *app = arg;
 	struct cp_alert a[64];
 	FILE *f = app->eve;
 	int said = 0;
+	uint64_t every = app->eve_stats * app->tsc_hz, next = app->tsc0 + every;
 
 	for (;;) {
 		unsigned got = 0, lines = 0;
@@ -286,6 +309,10 @@ void *cp_eve_main(void *arg)
 		int done = app->workers_done;
 
 		f = take_reopened(app, f, &said);
+		if (every != 0 && rte_rdtsc() >= next) {
+			stats_event(app, f);
+			next += every;
+		}
 		for (unsigned i = 0; i < app->nworkers; i++) {
 			unsigned n = rte_ring_dequeue_burst_elem(app->w[i].ring, a, sizeof(a[0]),
 								 64, NULL);
@@ -307,6 +334,8 @@ void *cp_eve_main(void *arg)
 		}
 		note_errors(app, f, &said);
 	}
+	if (every != 0)  /* the totals, after the last alert */
+		stats_event(app, f);
 	fflush(f);
 	note_errors(app, f, &said);
 	app->writer_done = 1;

@@ -39,7 +39,7 @@ static void usage(FILE *f)
 		"                  [--ctl-allow UID[:GID]] [--reload-mem-limit MB] [--mlock]\n"
 		"                  [--huge-pages] [--pool-memory auto|eal|thp]\n"
 		"                  [--mode inline|monitor] [--stats-interval S]\n"
-		"                  [--community-id-seed N]\n"
+		"                  [--community-id-seed N] [--eve-stats S]\n"
 		"\n"
 		"EAL options (DPDK's: cores, memory, devices) go before '--'; for example\n"
 		"  chokepoint --no-huge -m 512 --no-pci -l 0-1 \\\n"
@@ -53,6 +53,8 @@ static void usage(FILE *f)
 		"  --stats-interval S    print stats every S seconds (default 0: at exit only)\n"
 		"  --community-id-seed N the seed (0-65535, default 0) of the alerts' community_id,\n"
 		"                        as Suricata's and Zeek's: give them the same one\n"
+		"  --eve-stats S         also write the stats into the --eve file every S seconds\n"
+		"                        and at exit (event_type stats, as Suricata's)\n"
 		"  --ctl SOCKET          the control socket (default " CP_CTL_DEFAULT_SOCKET ";\n"
 		"                        none: no socket); chokepoint-ctl talks to it\n"
 		"  --ctl-allow UID[:GID] who may use it besides root (a uid, and a gid: the\n"
@@ -108,6 +110,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 		{ "mlock", no_argument, NULL, 'L' },       { "huge-pages", no_argument, NULL, 'H' },
 		{ "pool-memory", required_argument, NULL, 'P' },
 		{ "community-id-seed", required_argument, NULL, 'S' },
+		{ "eve-stats", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -116,7 +119,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 	app.eve_path = "eve.json";
 	app.ctl_uid = app.ctl_gid = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:LHP:S:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:LHP:S:E:", opts, NULL)) != -1) {
 		if (c == 'c')
 			app.ctl_path = strcmp(optarg, "none") == 0 ? "" : optarg;
 		else if (c == 'a') {
@@ -149,6 +152,13 @@ static int parse_args(int argc, char **argv, const char **snap)
 				return -1;
 			}
 			app.community_seed = (uint16_t)v;
+		} else if (c == 'E') {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v == 0 || v > 86400) {
+				fprintf(stderr, "chokepoint: --eve-stats wants seconds, 1-86400\n");
+				return -1;
+			}
+			app.eve_stats = (unsigned)v;
 		} else if (c == 'i')
 			*snap = optarg;
 		else if (c == 'e')

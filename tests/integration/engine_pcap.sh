@@ -111,6 +111,27 @@ grep -q '"action":"blocked"' "$D/eve.json" && fail "monitor mode blocked"
 # 11 packets would be blocked; one of them (a TLS hello) also matched its JA3.
 [ "$(grep -c '"would_block":true' "$D/eve.json")" -eq 12 ] || fail "12 would-block alerts expected"
 
+# Stats events in the alert file (--eve-stats, as Suricata's EVE has them):
+# periodic ones while it runs, and the totals after the last alert, with
+# the names and values chokepoint-ctl stats gives; the alerts as before.
+ARGS="--eve-stats 1" AT_RUN="sleep 1.2" engine monitor
+strict_json "$D/eve.json"
+python3 - "$D/eve.json" <<'EOF2' || fail "stats events: $(grep stats "$D/eve.json")"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+st = [x["stats"] for x in a if x["event_type"] == "stats"]
+assert len([x for x in a if x["event_type"] == "alert"]) == 16, "the alerts as without stats"
+assert len(st) >= 2, f"{len(st)} stats events"
+assert a[-1]["event_type"] == "stats", "the totals come last"
+t = st[-1]
+assert (t["rx"], t["tx"], t["dropped"], t["alerts"]) == (22, 22, 0, 16), t
+assert t["port0_rx"] == 22 and t["anomaly_truncated_ipv4"] == 1 and t["matched_payload"] == 2, t
+assert t["eve_lines"] == len(a) - 1, "the writer's count, up to this line"
+up = [x["uptime"] for x in st]
+assert up == sorted(up) and up[-1] >= 2, up
+assert all(set(x) == set(t) for x in st), "the same counters in each"
+EOF2
+
 # Feeds and paths are bytes: a Latin-1 tag, a raw 0xff and an ESC in a
 # feed's metadata, and a snapshot with a Latin-1 file name, reach the EVE
 # lines and the control socket's replies as valid JSON (bytes that are not
