@@ -33,6 +33,15 @@
 #define CP_MAX_RXQ 64
 /* Alerts a worker can hand over per burst; more are counted as lost. */
 #define CP_BURST_ALERTS (4 * CP_RX_BURST)
+/* Each worker's ring of alerts to the writer. */
+#define CP_ALERT_RING 4096
+/* --eve-packet: the bytes of a packet an alert keeps (a frame of 1518 with
+ * two VLAN tags fits; a jumbo frame is cut), in slots each worker reuses in
+ * turn. An alert holds its slot until the writer has formatted it: at most
+ * a ring's worth are queued, 64 are in the writer's hands and a burst's
+ * are being made, so that many slots are never lapped. */
+#define CP_EVE_PACKET_MAX 2048
+#define CP_PACKET_SLOTS (CP_ALERT_RING + 64 + CP_BURST_ALERTS)
 
 enum cp_mode { CP_MODE_INLINE, CP_MODE_MONITOR };
 
@@ -97,6 +106,8 @@ struct cp_worker {
 	struct rte_ring *ring;       /* alerts to the writer */
 	struct cp_inspector *in;
 	struct cp_alert alerts[CP_BURST_ALERTS];
+	uint8_t *packets;            /* --eve-packet: CP_PACKET_SLOTS slots; else NULL */
+	uint64_t packet_seq;         /* the next slot, mod CP_PACKET_SLOTS */
 	/* Alerts of this worker the writer has formatted (mod 2^32, like the
 	 * ring's counters); written by the writer, on a line of its own. */
 	uint32_t eve_done __rte_cache_aligned;
@@ -119,6 +130,7 @@ struct cp_app {
 	const char *eve_path;
 	uint16_t community_seed;     /* EVE's community_id (--community-id-seed) */
 	unsigned eve_stats;          /* seconds between EVE stats events; 0: none */
+	int eve_packet;              /* alerts carry their packet (--eve-packet) */
 	FILE *eve;                   /* the writer's file; opened before the workers start */
 	/* Log rotation (cp_eve_reopen): a file opened at eve_path, for the
 	 * writer to take in place of eve (atomic exchange), and the count of

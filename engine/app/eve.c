@@ -6,6 +6,7 @@
 #include "common/json.h"
 
 #include <arpa/inet.h>
+#include <nettle/base64.h>
 #include <errno.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -98,6 +99,18 @@ static void packet(const struct cp_app *app, const struct cp_alert *a, const cha
 		fprintf(f, ",\"community_id\":\"%s\"", cid);
 }
 
+/* --eve-packet: the packet as Suricata's alert logs it (base64, Ethernet
+ * link type), with its length on the wire and what was kept of it. */
+static void packet_bytes(const struct cp_alert *a, FILE *f)
+{
+	char b64[BASE64_ENCODE_RAW_LENGTH(CP_EVE_PACKET_MAX) + 1];
+
+	base64_encode_raw(b64, a->packet_len, a->packet);
+	b64[BASE64_ENCODE_RAW_LENGTH(a->packet_len)] = '\0';
+	fprintf(f, ",\"packet\":\"%s\",\"packet_info\":{\"linktype\":1,\"len\":%u,\"caplen\":%u}",
+		b64, (unsigned)a->wire_len, (unsigned)a->packet_len);
+}
+
 static unsigned line(const struct cp_app *app, const struct cp_alert *a, const struct ctx *c,
 		     const char *ts, const char *sip, const char *dip, FILE *f)
 {
@@ -143,7 +156,10 @@ static unsigned line(const struct cp_app *app, const struct cp_alert *a, const s
 		fprintf(f, ",\"confidence\":%u", c->confidence);
 	fputs(",\"tags\":", f);
 	cp_json_tags(f, c->tags);
-	fputs("}}\n", f);
+	fputc('}', f);
+	if (a->packet != NULL)
+		packet_bytes(a, f);
+	fputs("}\n", f);
 	return 1;
 }
 

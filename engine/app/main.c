@@ -27,7 +27,6 @@
 
 #define RX_DESC 1024
 #define TX_DESC 1024
-#define RING_SIZE 4096
 
 static struct cp_app app;
 static enum cp_pool_mem pool_mem = CP_POOL_AUTO;
@@ -39,7 +38,7 @@ static void usage(FILE *f)
 		"                  [--ctl-allow UID[:GID]] [--reload-mem-limit MB] [--mlock]\n"
 		"                  [--huge-pages] [--pool-memory auto|eal|thp]\n"
 		"                  [--mode inline|monitor] [--stats-interval S]\n"
-		"                  [--community-id-seed N] [--eve-stats S]\n"
+		"                  [--community-id-seed N] [--eve-stats S] [--eve-packet]\n"
 		"\n"
 		"EAL options (DPDK's: cores, memory, devices) go before '--'; for example\n"
 		"  chokepoint --no-huge -m 512 --no-pci -l 0-1 \\\n"
@@ -55,6 +54,8 @@ static void usage(FILE *f)
 		"                        as Suricata's and Zeek's: give them the same one\n"
 		"  --eve-stats S         also write the stats into the --eve file every S seconds\n"
 		"                        and at exit (event_type stats, as Suricata's)\n"
+		"  --eve-packet          each alert carries its packet (base64, up to 2048 bytes),\n"
+		"                        as Suricata's packet: yes\n"
 		"  --ctl SOCKET          the control socket (default " CP_CTL_DEFAULT_SOCKET ";\n"
 		"                        none: no socket); chokepoint-ctl talks to it\n"
 		"  --ctl-allow UID[:GID] who may use it besides root (a uid, and a gid: the\n"
@@ -111,6 +112,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 		{ "pool-memory", required_argument, NULL, 'P' },
 		{ "community-id-seed", required_argument, NULL, 'S' },
 		{ "eve-stats", required_argument, NULL, 'E' },
+		{ "eve-packet", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -119,7 +121,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 	app.eve_path = "eve.json";
 	app.ctl_uid = app.ctl_gid = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:LHP:S:E:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:e:m:s:hc:a:M:LHP:S:E:K", opts, NULL)) != -1) {
 		if (c == 'c')
 			app.ctl_path = strcmp(optarg, "none") == 0 ? "" : optarg;
 		else if (c == 'a') {
@@ -136,6 +138,8 @@ static int parse_args(int argc, char **argv, const char **snap)
 				fprintf(stderr, "chokepoint: --reload-mem-limit wants MB > 0\n");
 				return -1;
 			}
+		} else if (c == 'K') {
+			app.eve_packet = 1;
 		} else if (c == 'L') {
 			app.mlock = 1;
 		} else if (c == 'H') {
@@ -286,11 +290,19 @@ static int setup_workers(void)
 		w->id = i++;
 		w->in = cp_inspector_new();
 		snprintf(name, sizeof(name), "alerts%u", w->id);
-		w->ring = rte_ring_create_elem(name, sizeof(struct cp_alert), RING_SIZE,
+		w->ring = rte_ring_create_elem(name, sizeof(struct cp_alert), CP_ALERT_RING,
 					       (int)rte_lcore_to_socket_id(lcore),
 					       RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->in == NULL || w->ring == NULL)
 			return -1;
+		if (app.eve_packet &&
+		    (w->packets = rte_malloc_socket("packets", (size_t)CP_PACKET_SLOTS * CP_EVE_PACKET_MAX,
+						    RTE_CACHE_LINE_SIZE,
+						    (int)rte_lcore_to_socket_id(lcore))) == NULL) {
+			fprintf(stderr, "chokepoint: --eve-packet: no memory for %u packets of %u B "
+					"(give the EAL more with -m)\n", CP_PACKET_SLOTS, CP_EVE_PACKET_MAX);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -323,6 +335,7 @@ static int teardown(int rc)
 	}
 	for (unsigned i = 0; app.w != NULL && i < app.nworkers; i++) {
 		cp_inspector_free(app.w[i].in);
+		rte_free(app.w[i].packets);
 		rte_ring_free(app.w[i].ring);
 	}
 	rte_free(app.w);

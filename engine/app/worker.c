@@ -7,6 +7,26 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring_elem.h>
+#include <string.h>
+
+/* --eve-packet: each alert's packet, its first segment, into the next slot.
+ * Alerts are rare (a copy each, no allocation); dropped ones give their
+ * slots back, so the writer's are never lapped (CP_PACKET_SLOTS). */
+static void keep_packets(struct cp_worker *w, struct rte_mbuf **pkts, unsigned na)
+{
+	for (unsigned i = 0; i < na; i++) {
+		struct cp_alert *a = &w->alerts[i];
+		const struct rte_mbuf *m = pkts[a->pkt];
+		uint8_t *slot = w->packets + (w->packet_seq++ % CP_PACKET_SLOTS) * CP_EVE_PACKET_MAX;
+		uint16_t n = rte_pktmbuf_data_len(m);
+
+		n = n < CP_EVE_PACKET_MAX ? n : CP_EVE_PACKET_MAX;
+		memcpy(slot, rte_pktmbuf_mtod(m, const uint8_t *), n);
+		a->packet = slot;
+		a->packet_len = n;
+		a->wire_len = rte_pktmbuf_pkt_len(m);
+	}
+}
 
 static void burst(struct cp_worker *w, const struct cp_gen *g, const struct cp_rxq *q,
 		  struct rte_mbuf **pkts, uint16_t n)
@@ -39,8 +59,12 @@ static void burst(struct cp_worker *w, const struct cp_gen *g, const struct cp_r
 		for (unsigned i = 0; i < na; i++)
 			w->alerts[i].tsc = tsc, w->alerts[i].generation = g->id,
 			w->alerts[i].port = q->port;
+		if (w->packets != NULL)
+			keep_packets(w, pkts, na);
 		nq = rte_ring_enqueue_burst_elem(w->ring, w->alerts, sizeof(struct cp_alert), na,
 						 NULL);
+		if (w->packets != NULL)
+			w->packet_seq -= na - nq;  /* the tail was not queued */
 		CP_STAT_ADD(w->st.alerts, nq);
 		CP_STAT_ADD(w->st.ring_full, na - nq);
 		CP_STAT_ADD(w->st.port[q->port].alerts, nq);

@@ -363,7 +363,8 @@ static void fill_alert(const struct cp_inspector *in, const struct cp_store *s,
 				.family = pi->p.family, .proto = pi->p.proto, .app = pi->app,
 				.on = m->k.on, .verdict = verdict, .itype = m->table,
 				.subdomains = m->k.sub, .store = s, .live = m->live,
-				.l4 = pi->l4ok && pi->p.frag != CP_FRAG_LATER };
+				.l4 = pi->l4ok && pi->p.frag != CP_FRAG_LATER,
+				.pkt = m->k.pkt };
 	memcpy(a->src, pi->p.src, 16);
 	memcpy(a->dst, pi->p.dst, 16);
 	if (m->table == CP_T_DOMAIN) {

@@ -59,6 +59,12 @@ struct cp_alert {
 	uint8_t subdomains;
 	uint8_t vlen;
 	uint16_t port;           /* the port it came in on: stamped by the worker */
+	uint16_t pkt;            /* its packet's index in the burst */
+	/* With --eve-packet, the worker's copy of the packet's first bytes
+	 * (packet_len of wire_len): stamped by the worker; NULL: none. */
+	const uint8_t *packet;
+	uint16_t packet_len;
+	uint32_t wire_len;
 	uint8_t src[16], dst[16];
 	char value[CP_ALERT_VALUE];
 };
