@@ -9,6 +9,8 @@
 #include <string.h>
 #include <xxhash.h>
 
+enum { P_ICMP = 1, P_TCP = 6, P_UDP = 17, P_ICMP6 = 58, P_SCTP = 132 };
+
 uint64_t cp_alert_flow_id(const struct cp_alert *a)
 {
 	struct {
@@ -17,19 +19,21 @@ uint64_t cp_alert_flow_id(const struct cp_alert *a)
 		uint8_t addr[2][16];
 	} k;
 	unsigned alen = a->family == 4 ? 4 : 16;
+	/* ICMP's type and code are no ports: an echo and its reply are one
+	 * flow (8/0 one way, 0/0 back). */
+	int icmp = a->proto == P_ICMP || a->proto == P_ICMP6;
+	uint16_t sp = icmp ? 0 : a->sport, dp = icmp ? 0 : a->dport;
 	int c = memcmp(a->src, a->dst, alen);
-	int swap = c > 0 || (c == 0 && a->sport > a->dport);
+	int swap = c > 0 || (c == 0 && sp > dp);
 
 	memset(&k, 0, sizeof(k));
 	k.family = a->family, k.proto = a->proto;
-	k.port[0] = swap ? a->dport : a->sport;
-	k.port[1] = swap ? a->sport : a->dport;
+	k.port[0] = swap ? dp : sp;
+	k.port[1] = swap ? sp : dp;
 	memcpy(k.addr[0], swap ? a->dst : a->src, alen);
 	memcpy(k.addr[1], swap ? a->src : a->dst, alen);
 	return XXH3_64bits(&k, sizeof(k)) & ((1ull << 53) - 1);
 }
-
-enum { P_ICMP = 1, P_TCP = 6, P_UDP = 17, P_ICMP6 = 58, P_SCTP = 132 };
 
 /* ICMP's request and reply types, each the other's "port" (Zeek's pairing,
  * which the Community ID spec adopts); 0: a one-way message, whose code

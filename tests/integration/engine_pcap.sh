@@ -297,6 +297,13 @@ for x in a:
 assert set(got) == set(want), (sorted(got), sorted(want))
 for k, w in want.items():
     assert got[k] == w[seed], (k, got[k], w[seed])
+# Our flow_id pairs the same two directions (ICMP's type and code aside).
+fid = {(x["src_ip"], x["dest_ip"], x["proto"]): x["flow_id"] for x in a if "icmp_type" not in x}
+for s_, d_, p_ in [("128.232.110.120", "66.35.250.204", "TCP"), ("8.8.8.8", "192.168.1.52", "UDP"),
+                   ("192.168.170.8", "192.168.170.56", "SCTP"), ("10.1.24.4", "10.1.12.1", "IP")]:
+    assert fid[(s_, d_, p_)] == fid[(d_, s_, p_)], (s_, d_, p_)
+echo = {(x["src_ip"], x["icmp_type"]): x["flow_id"] for x in a if x["proto"] == "ICMP"}
+assert echo[("192.168.0.89", 8)] == echo[("192.168.0.1", 0)], echo
 EOF2
 done
 set +e

@@ -423,6 +423,11 @@ Test(inspect, flow_id_is_the_flows_both_ways)
 	struct cp_alert r = b;
 	r.sport = b.dport, r.dport = b.sport;
 	cr_expect_eq(cp_alert_flow_id(&r), cp_alert_flow_id(&b));
+	/* ICMP: type and code (where the ports go) are not part of it, so an
+	 * echo request (8/0) and its reply (0/0) are one flow. */
+	b = a, b.proto = 1, b.sport = 8, b.dport = 0;
+	r = b, memcpy(r.src, b.dst, 16), memcpy(r.dst, b.src, 16), r.sport = 0;
+	cr_expect_eq(cp_alert_flow_id(&r), cp_alert_flow_id(&b), "echo and reply");
 }
 
 /* The Community ID against the published vectors (pycommunityid's tests,
