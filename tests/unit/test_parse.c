@@ -85,6 +85,19 @@ Test(parse, ipv4_bad_header_and_fragments)
 	cr_expect_eq(p.family, 4, "the IP layer stays usable");
 }
 
+/* A well-formed frame's L4 fields. */
+static void expect_l4(const struct fb *f, unsigned proto, unsigned sport, unsigned dport,
+		      uint32_t pay_len)
+{
+	struct cp_pkt p;
+
+	cr_assert_eq(cp_parse_l2l4(f->b, (uint32_t)f->n, &p), CP_AN_NONE);
+	cr_expect_eq(p.proto, proto);
+	cr_expect_eq(p.sport, sport, "proto %u", proto);
+	cr_expect_eq(p.dport, dport, "proto %u", proto);
+	cr_expect_eq(p.pay_len, pay_len, "proto %u", proto);
+}
+
 /* ICMP's type and code go where the ports go (flows key them so), SCTP's
  * ports are read, and a header cut short is counted with the IP layer
  * kept; another protocol has no ports and its payload starts at L4. */
@@ -94,12 +107,10 @@ Test(parse, icmp_sctp_and_other_protocols)
 	struct fb f = { .n = 0 };
 	struct cp_pkt p;
 
+	/* An echo request: type 8, code 0, and the payload from the type on,
+	 * for the pattern scans. */
 	ip4_l4(&f, 1, 0xc0a80059, 0xc0a80001, "\x08\x00\xf7\xff\x00\x01\x00\x01", 8);
-	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
-	cr_expect_eq(p.proto, 1);
-	cr_expect_eq(p.sport, 8, "echo request: the type");
-	cr_expect_eq(p.dport, 0, "its code");
-	cr_expect_eq(p.pay_len, 8u, "the payload from the type on, for the pattern scans");
+	expect_l4(&f, 1, 8, 0, 8);
 	for (uint32_t cut = 1; cut <= 4; cut++) {
 		cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n - 4 - cut, &p), CP_AN_IP4_TRUNC);
 		f.n -= 4 + cut;
@@ -110,26 +121,16 @@ Test(parse, icmp_sctp_and_other_protocols)
 		at16(&f, 14 + 2, 28);
 	}
 	f.n = 0;
-	ip6_l4(&f, 58, a6, b6, "\x87\x00\x00\x00", 4);
-	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
-	cr_expect_eq(p.proto, 58);
-	cr_expect_eq(p.sport, 135, "neighbour solicitation");
+	ip6_l4(&f, 58, a6, b6, "\x87\x00\x00\x00", 4);  /* neighbour solicitation */
+	expect_l4(&f, 58, 135, 0, 4);
 	f.n = 0;
 	ip4_l4(&f, 132, 0xc0a8aa08, 0xc0a8aa38, "\x00\x07\x00\x50\0\0\0\0\0\0\0\0DATA", 16);
-	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
-	cr_expect_eq(p.proto, 132);
-	cr_expect_eq(p.sport, 7);
-	cr_expect_eq(p.dport, 80);
-	cr_expect_eq(p.pay_len, 4u, "the chunks after the common header");
+	expect_l4(&f, 132, 7, 80, 4);  /* the chunks after the common header */
 	at16(&f, 14 + 2, 20 + 11);
 	cr_expect_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_L4_TRUNC, "11 bytes of 12");
 	f.n = 0;
 	ip4_l4(&f, 46, 0x0a011804, 0x0a010c01, "\x01\x02\x03", 3);
-	cr_assert_eq(cp_parse_l2l4(f.b, (uint32_t)f.n, &p), CP_AN_NONE);
-	cr_expect_eq(p.proto, 46);
-	cr_expect_eq(p.sport, 0);
-	cr_expect_eq(p.dport, 0);
-	cr_expect_eq(p.pay_len, 3u);
+	expect_l4(&f, 46, 0, 0, 3);
 }
 
 Test(parse, ipv6_extension_chains)
