@@ -206,9 +206,7 @@ static double ours(struct pl *o, struct cp_worker *w, uint64_t packets)
 			while (rte_ring_dequeue_burst_elem(w->ring, a, sizeof(a[0]), 64, NULL) != 0)
 				;
 	}
-	double r = (double)done / (bench_now() - t0) / 1e6;
-	fprintf(stderr, "DBG alerts %lu rx %lu\n", (unsigned long)w->st.alerts, (unsigned long)w->st.rx);
-	return r;
+	return (double)done / (bench_now() - t0) / 1e6;
 }
 
 static int ports(struct rte_mempool *mp)
