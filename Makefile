@@ -140,9 +140,9 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBCP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(CRIT_LD) $(LIBS_CP)
 
-$(B)/tools/mkpcap: tests/tools/mkpcap.c tests/unit/frames.h
+$(B)/tools/mkpcap: tests/tools/mkpcap.c tests/unit/frames.h $(LIBCP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< -o $@ -lpcap
+	$(CC) $(CFLAGS) $< $(LIBCP) -o $@ -lpcap $(LIBS_CP)
 
 # libFuzzer targets: clang, with AddressSanitizer and UBSan.
 $(B)/fuzzobj/%.o: %.c $(B)/.fuzzflags

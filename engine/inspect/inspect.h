@@ -25,7 +25,7 @@ enum cp_match_on {
 };
 const char *cp_match_on_name(enum cp_match_on on);
 
-enum cp_app_proto { CP_APP_NONE, CP_APP_DNS, CP_APP_TLS, CP_APP_HTTP };
+enum cp_app_proto { CP_APP_NONE, CP_APP_DNS, CP_APP_TLS, CP_APP_HTTP, CP_APP_QUIC };
 const char *cp_app_name(enum cp_app_proto a);
 
 /* An alert's itype for a pattern match: its ref is the action << 30 and

@@ -70,6 +70,10 @@ struct cp_inspector {
 		struct cp_http_req http;
 	} u;
 	struct cp_ind ind;
+	/* QUIC Initials opened in second quic_sec, of at most CP_QUIC_PER_SEC. */
+	struct cp_quic quic;
+	int64_t quic_sec;
+	unsigned quic_left;
 	int want_ja3;            /* this burst's set can match a JA3 */
 	uint64_t labels;         /* the suffix probes it needs (cp_store_domain_keys) */
 };

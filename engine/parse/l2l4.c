@@ -33,6 +33,7 @@ static const char *const names[CP_AN__COUNT] = {
 	[CP_AN_DNS_LABEL] = "bad dns label",
 	[CP_AN_TLS_LENGTH] = "bad tls length",
 	[CP_AN_HTTP_SYNTAX] = "bad http request",
+	[CP_AN_QUIC_FRAME] = "bad quic initial frame",
 };
 
 const char *cp_anomaly_name(enum cp_anomaly a)

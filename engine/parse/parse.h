@@ -33,7 +33,8 @@ enum cp_anomaly {
 	CP_AN_DNS_LIMIT,       /* label > 63, name > 255 bytes or > 127 labels */
 	CP_AN_DNS_LABEL,       /* reserved label type, or a '.' or NUL inside a label */
 	CP_AN_TLS_LENGTH,      /* a record, handshake, list or extension length that lies */
-	CP_AN_HTTP_SYNTAX,     /* a request line or Host header that breaks HTTP/1.x */
+	CP_AN_HTTP_SYNTAX,
+	CP_AN_QUIC_FRAME,      /* a QUIC Initial's frames past its payload, or not allowed there */     /* a request line or Host header that breaks HTTP/1.x */
 	CP_AN__COUNT
 };
 
@@ -114,5 +115,29 @@ struct cp_http_req {
  * request line or the headers continue past len without a Host. */
 enum cp_l7 cp_parse_http_request(const uint8_t *pay, size_t len, struct cp_http_req *r,
 				 enum cp_anomaly *why);
+
+/* QUIC v1 client Initials. The keys anyone can derive from a packet's
+ * Destination Connection ID (RFC 9001 §5.2). */
+struct cp_quic_keys {
+	uint8_t key[16], iv[12], hp[16];
+};
+void cp_quic_client_keys(const uint8_t *dcid, size_t dcid_len, struct cp_quic_keys *k);
+
+/* A ClientHello a single Initial packet can hold, and its plaintext. */
+#define CP_QUIC_HELLO_MAX 2048
+#define CP_QUIC_PLAIN_MAX 2048
+struct cp_quic {
+	uint8_t plain[CP_QUIC_PLAIN_MAX];       /* the opened payload */
+	uint8_t hello[5 + CP_QUIC_HELLO_MAX];   /* a TLS record header, then the hello */
+	uint64_t seen[CP_QUIC_HELLO_MAX / 64];  /* which hello bytes the CRYPTO frames gave */
+};
+
+/* The ClientHello of a QUIC v1 client Initial at the start of a UDP payload
+ * (a datagram of at least 1200 bytes), parsed as cp_parse_tls_hello_ja3
+ * does; h->sni points into q. NONE when it is no v1 Initial, or its AEAD tag
+ * does not verify with the client's keys (a server's packet, noise);
+ * PARTIAL when the hello continues in another packet. */
+enum cp_l7 cp_parse_quic_hello(const uint8_t *pay, size_t len, struct cp_quic *q,
+			       struct cp_tls_hello *h, int want_ja3, enum cp_anomaly *why);
 
 #endif

@@ -1,9 +1,12 @@
 /* libFuzzer target for engine/parse: the first byte picks what the rest is.
  *   0: an Ethernet frame; the L7 parsers then run on its payload
  *   1: a DNS message (UDP), 2: a DNS-over-TCP payload, 3: a TLS payload,
- *   4: an HTTP payload
+ *   4: an HTTP payload, 5: a UDP payload for the QUIC Initial parser,
+ *   6: the frames of a QUIC Initial, which is built and protected around
+ *      them (so the fuzzer reaches the frame parser, past the AEAD tag)
  * Starting some inputs at L7 lets the fuzzer reach deep states without first
  * building a valid frame around them. */
+#include "../unit/frames.h"
 #include "indicator/indicator.h"
 #include "parse/parse.h"
 
@@ -27,6 +30,8 @@ static void dns(const uint8_t *p, size_t n, char *name)
 		__builtin_trap();
 }
 
+static struct cp_quic quic;
+
 static void l7(const uint8_t *p, size_t n, unsigned which)
 {
 	char name[CP_DNS_NAME_MAX + 1];
@@ -48,6 +53,21 @@ static void l7(const uint8_t *p, size_t n, unsigned which)
 	}
 	if (which == 0 || which == 4)
 		cp_parse_http_request(p, n, &hr, &why);
+	if (which == 0 || which == 5)
+		cp_parse_quic_hello(p, n, &quic, &th, 1, &why);
+}
+
+/* Frames inside a valid Initial, so that they are opened: the frame
+ * parser and the reassembly of CRYPTO data under ASan and UBSan. */
+static void quic_frames(const uint8_t *p, size_t n)
+{
+	static const uint8_t dcid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static struct fb q;
+	struct cp_tls_hello th;
+	enum cp_anomaly why;
+
+	quic_initial(&q, dcid, 8, 0, p, n < 1100 ? n : 1100);
+	cp_parse_quic_hello(q.b, q.n, &quic, &th, 1, &why);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,8 +78,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	unsigned mode = data[0] % 5;
+	unsigned mode = data[0] % 7;
 	data++, size--;
+	if (mode == 6) {
+		quic_frames(data, size);
+		return 0;
+	}
 	if (mode != 0) {
 		l7(data, size, mode);
 		return 0;

@@ -11,6 +11,11 @@
  *                                   test vectors (TCP, UDP, SCTP, ICMP,
  *                                   ICMPv6, protocol 46, both ways), and a
  *                                   later fragment, which has no ports
+ *   mkpcap quic OUT.pcap            QUIC v1 client Initials: a ClientHello
+ *                                   for www.evil.example, one for
+ *                                   www.example.org, one whose hello goes
+ *                                   on in a next packet (uninspected), and
+ *                                   a datagram that only looks like one
  *   mkpcap cmp A.pcap B.pcap        exit 0 when both hold the same packet
  *                                   bytes in the same order
  *
@@ -236,6 +241,48 @@ static int flows(const char *path)
 	return 0;
 }
 
+/* A client Initial to 198.51.100.80:443 whose CRYPTO frames carry the
+ * first n bytes of a ClientHello for sni (all of it: n = 0). */
+static void quic(struct out *o, const char *sni, size_t n, const char *what)
+{
+	static const uint8_t dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
+	struct fb f = { .n = 0 }, q;
+	struct hello h;
+	uint8_t fr[1100];
+
+	client_hello(&h, sni);
+	size_t hn = h.f.n - 5;  /* the handshake message, without its record */
+	n = n == 0 || n > hn ? hn : n;
+	fr[0] = 0x06, fr[1] = 0, fr[2] = (uint8_t)(0x40 | n >> 8), fr[3] = (uint8_t)n;
+	memcpy(fr + 4, h.f.b + 5, n);
+	quic_initial(&q, dcid, 8, 0, fr, 4 + n);
+	udp4(&f, 0, 443, q.b, q.n);
+	ips(&f, 0, 0xc000020a, 0xc6336450);
+	emit(o, &f, 1, what);
+}
+
+static int quics(const char *path)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	struct out o = { .all = pcap_dump_open(dead, path) };
+	struct fb f = { .n = 0 };
+	uint8_t junk[1200];
+
+	if (o.all == NULL)
+		return 1;
+	quic(&o, "www.evil.example", 0, "quic initial, sni www.evil.example");
+	quic(&o, "www.example.org", 0, "quic initial, sni www.example.org");
+	quic(&o, "login.evil.example", 40, "quic initial, the hello goes on in the next packet");
+	memset(junk, 0x5a, sizeof(junk));
+	junk[0] = 0xc0, junk[1] = junk[2] = junk[3] = 0, junk[4] = 1, junk[5] = 8;
+	udp4(&f, 0, 443, junk, sizeof(junk));
+	ips(&f, 0, 0xc000020a, 0xc6336450);
+	emit(&o, &f, 1, "a v1 long header whose tag fails (not an Initial of a client)");
+	pcap_dump_close(o.all);
+	pcap_close(dead);
+	return 0;
+}
+
 static int cmp(const char *a, const char *b)
 {
 	char err[PCAP_ERRBUF_SIZE];
@@ -299,6 +346,8 @@ int main(int argc, char **argv)
 		return probe(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "demo") == 0)
 		return demo(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "quic") == 0)
+		return quics(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "flows") == 0)
 		return flows(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "empty") == 0)
@@ -306,6 +355,6 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "cmp") == 0)
 		return cmp(argv[2], argv[3]);
 	fprintf(stderr, "usage: mkpcap demo IN.pcap PASS.pcap | empty OUT.pcap | probe OUT.pcap N |"
-			" flows OUT.pcap | cmp A.pcap B.pcap\n");
+			" flows OUT.pcap | quic OUT.pcap | cmp A.pcap B.pcap\n");
 	return 2;
 }

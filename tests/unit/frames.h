@@ -1,8 +1,13 @@
 /* Frame builders shared by the packet tests and the capture generator:
- * Ethernet, IPv4/IPv6, UDP/TCP, DNS queries, TLS ClientHellos. */
+ * Ethernet, IPv4/IPv6, UDP/TCP, DNS queries, TLS ClientHellos, QUIC
+ * client Initials. */
 #ifndef CP_TEST_FRAMES_H
 #define CP_TEST_FRAMES_H
 
+#include "parse/parse.h"
+
+#include <nettle/aes.h>
+#include <nettle/gcm.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -183,6 +188,44 @@ static inline void client_hello(struct hello *h, const char *sni)
 	at16(f, h->rec_len, (unsigned)(f->n - h->rec_len - 2));
 	f->b[h->hs_len] = 0;
 	at16(f, h->hs_len + 1, (unsigned)(f->n - h->hs_len - 3));
+}
+
+/* A QUIC v1 client Initial (RFC 9001 §5) carrying the frames fr (n bytes),
+ * padded to a 1200-byte datagram and protected with the keys of dcid, as a
+ * client sends it: the UDP payload, into q. */
+static inline void quic_initial(struct fb *q, const uint8_t *dcid, unsigned dl, uint32_t pn,
+				const void *fr, size_t n)
+{
+	struct cp_quic_keys k;
+	struct gcm_aes128_ctx g;
+	struct aes128_ctx hp;
+	uint8_t nonce[12], plain[1200] = { 0 }, mask[16];
+
+	cp_quic_client_keys(dcid, dl, &k);
+	q->n = 0;
+	put8(q, 0xc3), put16(q, 0), put16(q, 1), put8(q, dl), put(q, dcid, dl), put8(q, 0), put8(q, 0);
+	size_t plen = 1200 - q->n - 2;  /* packet number, frames, padding, tag */
+	put16(q, 0x4000 | (unsigned)plen);
+	size_t pn_off = q->n;
+	put16(q, pn >> 16), put16(q, pn & 0xffff);
+	size_t pt = plen - 4 - 16;
+	if (n > pt)
+		abort();
+	memcpy(plain, fr, n);
+	memcpy(nonce, k.iv, 12);
+	for (unsigned i = 0; i < 4; i++)
+		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
+	gcm_aes128_set_key(&g, k.key);
+	gcm_aes128_set_iv(&g, 12, nonce);
+	gcm_aes128_update(&g, q->n, q->b);
+	gcm_aes128_encrypt(&g, pt, q->b + q->n, plain);
+	gcm_aes128_digest(&g, 16, q->b + q->n + pt);
+	q->n += pt + 16;
+	aes128_set_encrypt_key(&hp, k.hp);
+	aes128_encrypt(&hp, 16, mask, q->b + pn_off + 4);
+	q->b[0] ^= mask[0] & 0x0f;
+	for (unsigned i = 0; i < 4; i++)
+		q->b[pn_off + i] ^= mask[1 + i];
 }
 
 #endif

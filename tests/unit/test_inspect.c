@@ -507,3 +507,44 @@ Test(inspect, community_id_matches_the_spec)
 	memset(&none, 0, sizeof(none));
 	cr_expect_eq(cp_alert_community_id(&none, 0, id), -1, "not IP");
 }
+
+/* A QUIC Initial (UDP, any port) whose ClientHello names a.evil.example:
+ * dropped on its SNI, its JA3 alerts as over TCP, app quic. Past the
+ * per-second budget of opened Initials, one is uninspected, not passed as
+ * clean, until the next second. */
+Test(inspect, quic_initial_sni_and_budget)
+{
+	static const uint8_t dcid[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
+	struct world w;
+	struct cp_alert al[8];
+	struct fb f = { .n = 0 }, q;
+	struct hello h;
+	uint8_t fr[1100];
+	unsigned na;
+
+	setup(&w);
+	client_hello(&h, "a.evil.example");
+	size_t hn = h.f.n - 5;  /* the handshake message, without its record */
+	fr[0] = 0x06, fr[1] = 0, fr[2] = (uint8_t)(0x40 | hn >> 8), fr[3] = (uint8_t)hn;
+	memcpy(fr + 4, h.f.b + 5, hn);
+	quic_initial(&q, dcid, 8, 0, fr, 4 + hn);
+	udp4(&f, 0, 8443, q.b, q.n);
+	set_ip(&f, IP_DST, 0xc0000202);  /* a clean server */
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	cr_assert_eq(na, 2u);
+	unsigned sni = al[0].on == CP_ON_SNI ? 0 : 1;
+	cr_expect_eq(al[sni].on, CP_ON_SNI);
+	cr_expect_str_eq(al[sni].value, "evil.example");
+	cr_expect_eq(al[sni].app, CP_APP_QUIC);
+	cr_expect_eq(al[!sni].on, CP_ON_JA3);
+	cr_expect_str_eq(al[!sni].value, w.ja3);
+	/* The budget: this second has opened one; spend the rest. */
+	for (unsigned i = 1; i < 50000; i++)
+		cr_assert_eq(one(&w, &f, al, &na), CP_ACT_DROP);
+	uint64_t un = w.st.uninspected;
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE, "over the budget: not opened");
+	cr_expect_eq(w.st.uninspected, un + 1, "and counted");
+	w.now++;
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP, "the next second");
+	teardown(&w);
+}
