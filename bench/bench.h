@@ -68,6 +68,7 @@ int bench_compile(int argc, char **argv);
 int bench_gen(int argc, char **argv);
 int bench_reload(int argc, char **argv);
 int bench_patterns(int argc, char **argv);
+int bench_quic(int argc, char **argv);
 /* Ports 0..nports-1 with one queue each, started. Returns 0 or -1. */
 struct rte_mempool;
 int bench_ports_start(uint16_t nports, struct rte_mempool *mp);

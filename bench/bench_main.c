@@ -81,6 +81,7 @@ static void usage(void)
 		"                                [--dir D]\n"
 		"       chokepoint-bench patterns [--max N] [--scan-mb M] [--size B] [--packets N]\n"
 		"                                 [--no-pipeline] [--json] [--dir D]\n"
+		"       chokepoint-bench quic     [--iterations N] [--json]\n"
 		"Every figure is printed beside its baseline from the same run; ratio > 1: we are better.\n"
 		"--huge: the set copied to memory advised for huge pages, not mapped in file pages.\n");
 }
@@ -103,6 +104,8 @@ int main(int argc, char **argv)
 		return bench_reload(argc - 1, argv + 1);
 	if (strcmp(argv[1], "patterns") == 0)
 		return bench_patterns(argc - 1, argv + 1);
+	if (strcmp(argv[1], "quic") == 0)
+		return bench_quic(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

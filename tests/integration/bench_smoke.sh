@@ -22,13 +22,14 @@ grep -q "20000 indicators, 100 CIDRs" "$D/pipeline.err" || fail "CIDRs: $(cat "$
 grep -q "20000 indicators, 0 CIDRs" "$D/pipeline0.err" || fail "--cidrs 0: $(cat "$D/pipeline0.err")"
 "$B" compile --count 20000 --json --dir "$D" > "$D/compile.json" 2> "$D/compile.err" \
   || fail "compile: $(cat "$D/compile.err")"
+"$B" quic --iterations 2000 --json > "$D/quic.json" 2> "$D/quic.err" || fail "quic: $(cat "$D/quic.err")"
 # Nothing left behind in the working directory.
 [ -z "$(ls "$D"/*.cpsnap 2>/dev/null)" ] || fail "snapshots left in $D: $(ls "$D")"
 
 python3 - "$D" <<'EOF'
 import json, math, sys
 d = sys.argv[1]
-cost = {"ns/lookup", "B/ind", "ms", "s"}
+cost = {"ns/lookup", "ns/packet", "B/ind", "ms", "s"}
 rate = {"Mpps", "MB/s"}
 want = {
     "lookup": [f"{k}.{t}" for t in ("ipv4", "domain") for k in ("memory",)]
@@ -37,6 +38,7 @@ want = {
     + [f"pipeline.{m}.{l}" for m in ("64", "imix", "dns", "tls") for l in ("zipf", "uniform")],
     "pipeline0": ["pipeline.64.zipf", "pipeline.64.uniform"],
     "compile": [],
+    "quic": ["quic.initial", "quic.initial.bad_tag"],
 }
 for name, figs in want.items():
     seen = []
