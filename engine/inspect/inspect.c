@@ -134,7 +134,16 @@ static int quic_initial(struct cp_inspector *in, struct pinfo *pi, const uint8_t
 		return 0;
 	}
 	in->quic_left--;
-	enum cp_l7 r = cp_parse_quic_hello(pay, n, &in->quic, &in->u.tls, in->want_ja3, &why);
+	/* The slot of this DCID (random, 8 bytes and more from a client's
+	 * first Initial; the header is there: n >= 1200). */
+	unsigned dl = pay[5] < 20 ? pay[5] : 20, hsh = dl;
+	for (unsigned i = 0; i < dl; i++)
+		hsh = hsh * 31 + pay[6 + i];
+	struct cp_quic *q = &in->quic[hsh % CP_QUIC_SLOTS];
+	if (now - in->quic_at[hsh % CP_QUIC_SLOTS] > 2)
+		q->dcid_len = 0xff;  /* stale: no client's stream now */
+	in->quic_at[hsh % CP_QUIC_SLOTS] = now;
+	enum cp_l7 r = cp_parse_quic_hello(pay, n, q, &in->u.tls, in->want_ja3, &why);
 	took_hello(in, pi, r, CP_APP_QUIC);
 	count_l7(r, why, st);
 	return r != CP_L7_NONE;

@@ -57,6 +57,8 @@ struct match {
 	const struct cp_delta_ent *live;
 };
 
+#define CP_QUIC_SLOTS 64
+
 struct cp_inspector {
 	struct pinfo pi[CP_INSPECT_BURST];
 	struct pdata pd[CP_INSPECT_BURST];
@@ -70,8 +72,13 @@ struct cp_inspector {
 		struct cp_http_req http;
 	} u;
 	struct cp_ind ind;
-	/* QUIC Initials opened in second quic_sec, of at most CP_QUIC_PER_SEC. */
-	struct cp_quic quic;
+	/* Clients' QUIC CRYPTO streams, by DCID: a hello in two Initials
+	 * (back to back, as clients send them) is whole at the second. 64
+	 * slots, ~6.5 KB each, touched by Initials alone; one unused for 2 s
+	 * is free. And the Initials opened in second quic_sec, of at most
+	 * CP_QUIC_PER_SEC. */
+	struct cp_quic quic[CP_QUIC_SLOTS];
+	int64_t quic_at[CP_QUIC_SLOTS];
 	int64_t quic_sec;
 	unsigned quic_left;
 	int want_ja3;            /* this burst's set can match a JA3 */

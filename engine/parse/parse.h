@@ -123,20 +123,29 @@ struct cp_quic_keys {
 };
 void cp_quic_client_keys(const uint8_t *dcid, size_t dcid_len, struct cp_quic_keys *k);
 
-/* A ClientHello a single Initial packet can hold, and its plaintext. */
-#define CP_QUIC_HELLO_MAX 2048
+/* The ClientHello two Initials can hold (one with a post-quantum key share
+ * is ~1.8 KB), and a packet's plaintext. */
+#define CP_QUIC_HELLO_MAX 4096
 #define CP_QUIC_PLAIN_MAX 2048
+/* One client's CRYPTO stream so far, by its Destination Connection ID: the
+ * Initials of one hello share it, so a hello in two packets is put back
+ * together across calls. Zeroed or with dcid_len 0xff: empty. */
 struct cp_quic {
 	uint8_t plain[CP_QUIC_PLAIN_MAX];       /* the opened payload */
 	uint8_t hello[5 + CP_QUIC_HELLO_MAX];   /* a TLS record header, then the hello */
 	uint64_t seen[CP_QUIC_HELLO_MAX / 64];  /* which hello bytes the CRYPTO frames gave */
+	uint8_t dcid[20];
+	uint8_t dcid_len;
 };
 
 /* The ClientHello of a QUIC v1 client Initial at the start of a UDP payload
  * (a datagram of at least 1200 bytes), parsed as cp_parse_tls_hello_ja3
- * does; h->sni points into q. NONE when it is no v1 Initial, or its AEAD tag
- * does not verify with the client's keys (a server's packet, noise);
- * PARTIAL when the hello continues in another packet. */
+ * does; h->sni points into q. The packet's CRYPTO bytes join those q holds
+ * for the same DCID (bytes already given stay as they were: the first
+ * wins, as a server keeps them), or start q anew for another DCID. NONE
+ * when it is no v1 Initial, or its AEAD tag does not verify with the
+ * client's keys (a server's packet, noise); PARTIAL while the hello still
+ * lacks bytes that a next packet brings. */
 enum cp_l7 cp_parse_quic_hello(const uint8_t *pay, size_t len, struct cp_quic *q,
 			       struct cp_tls_hello *h, int want_ja3, enum cp_anomaly *why);
 

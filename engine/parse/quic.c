@@ -6,8 +6,8 @@
  * key; the header key unmasks the packet number; AES-128-GCM opens the
  * payload, whose CRYPTO frames (in any order, as browsers send them) hold
  * the hello. A hello that needs a second packet (a post-quantum key share
- * makes it ~1.8 KB) is partial: counted as uninspected, never passed as
- * clean. A packet whose tag does not verify is no client Initial (a
+ * makes it ~1.8 KB) is partial until that packet comes: the caller keeps a
+ * client's CRYPTO bytes by DCID between packets. A packet whose tag does not verify is no client Initial (a
  * server's, or noise) and yields nothing. Data plane: no allocation; the
  * plaintext goes to the caller's scratch, the packet is left as it is. */
 #include "parse/parse.h"
@@ -96,8 +96,11 @@ static int frames(struct cp_quic *q, const uint8_t *p, const uint8_t *end)
 			/* What lies past our buffer can only belong to a hello too
 			 * long to keep: the check of its length says partial. */
 			for (uint64_t i = 0; i < b && a + i < CP_QUIC_HELLO_MAX; i++) {
-				q->hello[5 + a + i] = p[i];
-				q->seen[(a + i) / 64] |= 1ull << ((a + i) % 64);
+				uint64_t o = a + i, bit = 1ull << (o % 64);
+				if (q->seen[o / 64] & bit)
+					continue;  /* given before: the first stays */
+				q->hello[5 + o] = p[i];
+				q->seen[o / 64] |= bit;
 			}
 			p += b;
 		} else if (t == 0x1c) {  /* CONNECTION_CLOSE: code, frame type, reason */
@@ -195,7 +198,11 @@ enum cp_l7 cp_parse_quic_hello(const uint8_t *pay, size_t len, struct cp_quic *q
 	gcm_aes128_digest(&g, 16, tag);
 	if (memcmp(tag, pay + pn_off + pnl + ct, 16) != 0)
 		return CP_L7_NONE;  /* not a client's Initial (a server's, or noise) */
-	memset(q->seen, 0, sizeof(q->seen));
+	if (q->dcid_len != dl || memcmp(q->dcid, dcid, dl) != 0) {  /* another client's */
+		memset(q->seen, 0, sizeof(q->seen));
+		memcpy(q->dcid, dcid, dl);
+		q->dcid_len = (uint8_t)dl;
+	}
 	*why = CP_AN_QUIC_FRAME;
 	if (frames(q, q->plain, q->plain + ct) != 0)
 		return CP_L7_BAD;

@@ -13,9 +13,9 @@
  *                                   later fragment, which has no ports
  *   mkpcap quic OUT.pcap            QUIC v1 client Initials: a ClientHello
  *                                   for www.evil.example, one for
- *                                   www.example.org, one whose hello goes
- *                                   on in a next packet (uninspected), and
- *                                   a datagram that only looks like one
+ *                                   www.example.org, one in two packets
+ *                                   with another client's between, and a
+ *                                   datagram that only looks like one
  *   mkpcap cmp A.pcap B.pcap        exit 0 when both hold the same packet
  *                                   bytes in the same order
  *
@@ -241,24 +241,28 @@ static int flows(const char *path)
 	return 0;
 }
 
-/* A client Initial to 198.51.100.80:443 whose CRYPTO frames carry the
- * first n bytes of a ClientHello for sni (all of it: n = 0). */
-static void quic(struct out *o, const char *sni, size_t n, const char *what)
+/* A client Initial to 198.51.100.80:443 of the client whose DCID begins
+ * with id, whose CRYPTO frame carries bytes [from, to) of a ClientHello for
+ * sni (to 0: to its end). */
+static void quic(struct out *o, uint8_t id, const char *sni, size_t from, size_t to,
+		 int passes, const char *what)
 {
-	static const uint8_t dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
+	const uint8_t dcid[8] = { id, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
 	struct fb f = { .n = 0 }, q;
 	struct hello h;
 	uint8_t fr[1100];
 
 	client_hello(&h, sni);
 	size_t hn = h.f.n - 5;  /* the handshake message, without its record */
-	n = n == 0 || n > hn ? hn : n;
-	fr[0] = 0x06, fr[1] = 0, fr[2] = (uint8_t)(0x40 | n >> 8), fr[3] = (uint8_t)n;
-	memcpy(fr + 4, h.f.b + 5, n);
-	quic_initial(&q, dcid, 8, 0, fr, 4 + n);
+	to = to == 0 || to > hn ? hn : to;
+	size_t n = to - from;
+	fr[0] = 0x06, fr[1] = (uint8_t)(0x40 | from >> 8), fr[2] = (uint8_t)from;
+	fr[3] = (uint8_t)(0x40 | n >> 8), fr[4] = (uint8_t)n;
+	memcpy(fr + 5, h.f.b + 5 + from, n);
+	quic_initial(&q, dcid, 8, from != 0, fr, 5 + n);
 	udp4(&f, 0, 443, q.b, q.n);
 	ips(&f, 0, 0xc000020a, 0xc6336450);
-	emit(o, &f, 1, what);
+	emit(o, &f, passes, what);
 }
 
 static int quics(const char *path)
@@ -270,9 +274,11 @@ static int quics(const char *path)
 
 	if (o.all == NULL)
 		return 1;
-	quic(&o, "www.evil.example", 0, "quic initial, sni www.evil.example");
-	quic(&o, "www.example.org", 0, "quic initial, sni www.example.org");
-	quic(&o, "login.evil.example", 40, "quic initial, the hello goes on in the next packet");
+	quic(&o, 1, "www.evil.example", 0, 0, 0, "quic initial, sni www.evil.example");
+	quic(&o, 2, "www.example.org", 0, 0, 1, "quic initial, sni www.example.org");
+	quic(&o, 3, "login.evil.example", 0, 40, 1, "quic initial, the hello goes on in the next");
+	quic(&o, 4, "www.example.org", 0, 40, 1, "quic initial, another client's first 40 bytes");
+	quic(&o, 3, "login.evil.example", 40, 0, 0, "quic initial, the rest: login.evil.example");
 	memset(junk, 0x5a, sizeof(junk));
 	junk[0] = 0xc0, junk[1] = junk[2] = junk[3] = 0, junk[4] = 1, junk[5] = 8;
 	udp4(&f, 0, 443, junk, sizeof(junk));

@@ -546,5 +546,23 @@ Test(inspect, quic_initial_sni_and_budget)
 	cr_expect_eq(w.st.uninspected, un + 1, "and counted");
 	w.now++;
 	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP, "the next second");
+	/* A hello in two Initials of one client: the first is uninspected and
+	 * passes, the second makes it whole and is dropped. */
+	static const uint8_t two[8] = { 2, 2, 2, 2, 2, 2, 2, 2 };
+	client_hello(&h, "b.evil.example");
+	hn = h.f.n - 5;
+	fr[0] = 0x06, fr[1] = 0, fr[2] = 0x40, fr[3] = 50;
+	memcpy(fr + 4, h.f.b + 5, 50);
+	quic_initial(&q, two, 8, 0, fr, 4 + 50);
+	f.n = 0, udp4(&f, 0, 443, q.b, q.n), set_ip(&f, IP_DST, 0xc0000202);
+	un = w.st.uninspected;
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE, "half a hello");
+	cr_expect_eq(w.st.uninspected, un + 1);
+	fr[0] = 0x06, fr[1] = 50, fr[2] = (uint8_t)(0x40 | (hn - 50) >> 8), fr[3] = (uint8_t)(hn - 50);
+	memcpy(fr + 4, h.f.b + 5 + 50, hn - 50);
+	quic_initial(&q, two, 8, 1, fr, 4 + hn - 50);
+	f.n = 0, udp4(&f, 0, 443, q.b, q.n), set_ip(&f, IP_DST, 0xc0000202);
+	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP, "the rest: whole");
+	cr_expect(na >= 1 && (al[0].on == CP_ON_SNI || al[1].on == CP_ON_SNI));
 	teardown(&w);
 }

@@ -694,8 +694,8 @@ static size_t crypto_frame(uint8_t *f, unsigned off, const uint8_t *d, unsigned 
 
 /* Built with the same keys: CRYPTO frames out of order between PING and
  * PADDING, as browsers send them, give the same hello; a hello whose tail
- * is in the next packet is partial; a frame an Initial may not carry is
- * an anomaly. */
+ * is in the next packet is partial until that packet, of the same DCID,
+ * comes; a frame an Initial may not carry is an anomaly. */
 Test(parse, quic_initial_frames)
 {
 	static const uint8_t dcid[4] = { 1, 2, 3, 4 };
@@ -717,8 +717,26 @@ Test(parse, quic_initial_frames)
 	cr_assert_eq(q.n, 1200u);
 	cr_assert_eq(cp_parse_quic_hello(q.b, q.n, &quic, &h, 0, &why), CP_L7_OK);
 	cr_expect(h.sni_len == 11 && memcmp(h.sni, "example.com", 11) == 0);
-	/* Only the first 100 bytes: the rest would come in the next packet. */
-	quic_initial(&q, dcid, 4, 1, fr + first, k - first);
+	/* Another client (DCID): the first 100 bytes, then the rest in its
+	 * next packet, which makes the hello whole. */
+	static const uint8_t other[8] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+	quic_initial(&q, other, 8, 0, fr + first, k - first);
+	cr_expect_eq(cp_parse_quic_hello(q.b, q.n, &quic, &h, 0, &why), CP_L7_PARTIAL);
+	quic_initial(&q, other, 8, 1, fr, first - 3);
+	cr_assert_eq(cp_parse_quic_hello(q.b, q.n, &quic, &h, 0, &why), CP_L7_OK, "two packets");
+	cr_expect(h.sni_len == 11 && memcmp(h.sni, "example.com", 11) == 0);
+	/* Bytes given again with other values change nothing: the first stay
+	 * (a client cannot show us one name and the server another). */
+	uint8_t alt[300];
+	memcpy(alt, fr + first, k - first);
+	for (size_t i = 5 + 60; i < 5 + 100; i++)
+		alt[i] ^= 0x20;  /* inside the hello's SNI and the rest */
+	quic_initial(&q, other, 8, 2, alt, k - first);
+	cr_assert_eq(cp_parse_quic_hello(q.b, q.n, &quic, &h, 0, &why), CP_L7_OK);
+	cr_expect(h.sni_len == 11 && memcmp(h.sni, "example.com", 11) == 0, "the first bytes stay");
+	/* A third client's first 100 bytes alone: partial. */
+	static const uint8_t third[8] = { 7, 7, 7, 7, 7, 7, 7, 7 };
+	quic_initial(&q, third, 8, 0, fr + first, k - first);
 	cr_expect_eq(cp_parse_quic_hello(q.b, q.n, &quic, &h, 0, &why), CP_L7_PARTIAL);
 	/* A STREAM frame (0x08) in an Initial. */
 	fr[0] = 0x08;
