@@ -111,10 +111,10 @@ static void took_hello(struct cp_inspector *in, struct pinfo *pi, enum cp_l7 r,
 	pi->has_ja3 = in->want_ja3;
 }
 
-/* Opening a QUIC Initial costs 2.6-3.0 us here (key derivation, AES-GCM
- * over 1.2 KB), 2.2 us when the tag fails, against 0.22-0.26 us for the
- * same hello over TCP (chokepoint-bench quic, three runs): 50 000 a second
- * per worker is at most ~15 % of its core, whatever a flood of fake
+/* Opening a QUIC Initial costs 2.6-3.2 us here (key derivation, AES-GCM
+ * over 1.2 KB), 2.2 us when the tag fails, against 0.22-0.28 us for the
+ * same hello over TCP (chokepoint-bench quic, four runs): 50 000 a second
+ * per worker is at most ~16 % of its core, whatever a flood of fake
  * Initials asks. Past it, they are counted as uninspected. */
 #define CP_QUIC_PER_SEC 50000u
 
