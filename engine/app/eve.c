@@ -343,9 +343,8 @@ void *cp_eve_main(void *arg)
 		CP_STAT_ADD(app->eve_lines, lines);
 		if (got == 0) {
 			fflush(f);
-			note_errors(app, f, &said);
 			if (done)
-				break;
+				break;  /* its errors are looked at after the loop */
 			usleep(1000);
 		}
 		note_errors(app, f, &said);

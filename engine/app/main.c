@@ -100,6 +100,15 @@ static void serve_reopen(void)
 		fprintf(stderr, "chokepoint: SIGHUP: %s\n", err);
 }
 
+/* A whole decimal number in [lo, hi], or -1. */
+static long number(const char *s, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v >= lo && v <= hi ? v : -1;
+}
+
 static int parse_args(int argc, char **argv, const char **snap)
 {
 	static const struct option opts[] = {
@@ -116,6 +125,7 @@ static int parse_args(int argc, char **argv, const char **snap)
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	char *end;
+	long v;
 	int c;
 
 	app.eve_path = "eve.json";
@@ -150,15 +160,13 @@ static int parse_args(int argc, char **argv, const char **snap)
 				return -1;
 			}
 		} else if (c == 'S') {
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v > 65535) {
+			if ((v = number(optarg, 0, 65535)) < 0) {
 				fprintf(stderr, "chokepoint: --community-id-seed wants 0-65535\n");
 				return -1;
 			}
 			app.community_seed = (uint16_t)v;
 		} else if (c == 'E') {
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v == 0 || v > 86400) {
+			if ((v = number(optarg, 1, 86400)) < 0) {
 				fprintf(stderr, "chokepoint: --eve-stats wants seconds, 1-86400\n");
 				return -1;
 			}

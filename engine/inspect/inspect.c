@@ -122,10 +122,10 @@ static int quic_initial(struct cp_inspector *in, struct pinfo *pi, const uint8_t
 			int64_t now, struct cp_inspect_stats *st)
 {
 	enum cp_anomaly why = CP_AN_NONE;
+	const uint8_t *dcid;
+	unsigned dl;
 
-	/* A v1 long-header Initial in a datagram a client pads to 1200. */
-	if (n < 1200 || (pay[0] & 0xf0) != 0xc0 || pay[1] != 0 || pay[2] != 0 || pay[3] != 0 ||
-	    pay[4] != 1)
+	if (!cp_quic_initial_dcid(pay, n, &dcid, &dl))
 		return 0;
 	if (in->quic_sec != now)
 		in->quic_sec = now, in->quic_left = CP_QUIC_PER_SEC;
@@ -134,16 +134,16 @@ static int quic_initial(struct cp_inspector *in, struct pinfo *pi, const uint8_t
 		return 0;
 	}
 	in->quic_left--;
-	/* The slot of this DCID (random, 8 bytes and more from a client's
-	 * first Initial; the header is there: n >= 1200). */
-	unsigned dl = pay[5] < 20 ? pay[5] : 20, hsh = dl;
+	/* The slot of this DCID (random, 8 bytes and more in a client's first
+	 * Initials). */
+	unsigned h = dl;
 	for (unsigned i = 0; i < dl; i++)
-		hsh = hsh * 31 + pay[6 + i];
-	struct cp_quic *q = &in->quic[hsh % CP_QUIC_SLOTS];
-	if (now - in->quic_at[hsh % CP_QUIC_SLOTS] > 2)
-		q->dcid_len = 0xff;  /* stale: no client's stream now */
-	in->quic_at[hsh % CP_QUIC_SLOTS] = now;
-	enum cp_l7 r = cp_parse_quic_hello(pay, n, q, &in->u.tls, in->want_ja3, &why);
+		h = h * 31 + dcid[i];
+	h %= CP_QUIC_SLOTS;
+	if (now - in->quic_at[h] > 2)
+		in->quic[h].dcid_len = 0xff;  /* stale: no client's stream now */
+	in->quic_at[h] = now;
+	enum cp_l7 r = cp_parse_quic_hello(pay, n, &in->quic[h], &in->u.tls, in->want_ja3, &why);
 	took_hello(in, pi, r, CP_APP_QUIC);
 	count_l7(r, why, st);
 	return r != CP_L7_NONE;

@@ -116,6 +116,14 @@ struct cp_http_req {
 enum cp_l7 cp_parse_http_request(const uint8_t *pay, size_t len, struct cp_http_req *r,
 				 enum cp_anomaly *why);
 
+/* Whether a UDP payload is shaped as a QUIC v1 client Initial: a long
+ * header of type Initial and version 1, in a datagram of at least 1200
+ * bytes (what a client pads its Initials to), with a DCID of at most 20
+ * bytes, given in *dcid and *dcid_len. Reads 26 bytes at most: the cheap
+ * test before any key is derived. */
+int cp_quic_initial_dcid(const uint8_t *pay, size_t len, const uint8_t **dcid,
+			 unsigned *dcid_len);
+
 /* QUIC v1 client Initials. The keys anyone can derive from a packet's
  * Destination Connection ID (RFC 9001 §5.2). */
 struct cp_quic_keys {
@@ -123,8 +131,9 @@ struct cp_quic_keys {
 };
 void cp_quic_client_keys(const uint8_t *dcid, size_t dcid_len, struct cp_quic_keys *k);
 
-/* The ClientHello two Initials can hold (one with a post-quantum key share
- * is ~1.8 KB), and a packet's plaintext. */
+/* The ClientHello two Initials can hold (an ML-KEM-768 key share alone is
+ * 1184 bytes, more than one Initial leaves for it), and a packet's
+ * plaintext. */
 #define CP_QUIC_HELLO_MAX 4096
 #define CP_QUIC_PLAIN_MAX 2048
 /* One client's CRYPTO stream so far, by its Destination Connection ID: the

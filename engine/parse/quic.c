@@ -5,8 +5,8 @@
  * RFC publishes, so any observer can read it: HKDF gives key, IV and header
  * key; the header key unmasks the packet number; AES-128-GCM opens the
  * payload, whose CRYPTO frames (in any order, as browsers send them) hold
- * the hello. A hello that needs a second packet (a post-quantum key share
- * makes it ~1.8 KB) is partial until that packet comes: the caller keeps a
+ * the hello. A hello that needs a second packet (an ML-KEM-768 key share
+ * alone is 1184 bytes) is partial until that packet comes: the caller keeps a
  * client's CRYPTO bytes by DCID between packets. A packet whose tag does not verify is no client Initial (a
  * server's, or noise) and yields nothing. Data plane: no allocation; the
  * plaintext goes to the caller's scratch, the packet is left as it is. */
@@ -123,23 +123,30 @@ static int seen_all(const struct cp_quic *q, size_t n)
 	return 1;
 }
 
+int cp_quic_initial_dcid(const uint8_t *pay, size_t len, const uint8_t **dcid,
+			 unsigned *dcid_len)
+{
+	if (len < MIN_DATAGRAM || (pay[0] & 0xf0) != 0xc0 ||
+	    ((uint32_t)pay[1] << 24 | (uint32_t)pay[2] << 16 | (uint32_t)pay[3] << 8 | pay[4]) !=
+		    QUIC_V1 ||
+	    pay[5] > 20)
+		return 0;  /* not a v1 Initial (or too small to be a client's) */
+	*dcid = pay + 6;
+	*dcid_len = pay[5];
+	return 1;
+}
+
 /* The Initial's header up to its packet number: its DCID, *pn_off where
  * the protected packet number starts, *end the packet's end (Length). */
 static enum cp_l7 header(const uint8_t *pay, size_t len, const uint8_t **dcid, unsigned *dl,
 			 size_t *pn_off, size_t *end)
 {
-	const uint8_t *p = pay + 5, *e = pay + len;
+	const uint8_t *p, *e = pay + len;
 	uint64_t tok, plen;
 
-	if (len < MIN_DATAGRAM || (pay[0] & 0xf0) != 0xc0 ||
-	    ((uint32_t)pay[1] << 24 | (uint32_t)pay[2] << 16 | (uint32_t)pay[3] << 8 | pay[4]) !=
-		    QUIC_V1)
-		return CP_L7_NONE;  /* not a v1 Initial (or too small to be a client's) */
-	*dl = *p++;
-	*dcid = p;
-	if (*dl > 20 || (size_t)(e - p) < *dl + 1u)
+	if (!cp_quic_initial_dcid(pay, len, dcid, dl))
 		return CP_L7_NONE;
-	p += *dl;
+	p = *dcid + *dl;
 	unsigned sl = *p++;
 	if (sl > 20 || (size_t)(e - p) < sl)
 		return CP_L7_NONE;

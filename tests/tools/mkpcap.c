@@ -250,16 +250,9 @@ static void quic(struct out *o, uint8_t id, const char *sni, size_t from, size_t
 	const uint8_t dcid[8] = { id, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
 	struct fb f = { .n = 0 }, q;
 	struct hello h;
-	uint8_t fr[1100];
 
 	client_hello(&h, sni);
-	size_t hn = h.f.n - 5;  /* the handshake message, without its record */
-	to = to == 0 || to > hn ? hn : to;
-	size_t n = to - from;
-	fr[0] = 0x06, fr[1] = (uint8_t)(0x40 | from >> 8), fr[2] = (uint8_t)from;
-	fr[3] = (uint8_t)(0x40 | n >> 8), fr[4] = (uint8_t)n;
-	memcpy(fr + 5, h.f.b + 5 + from, n);
-	quic_initial(&q, dcid, 8, from != 0, fr, 5 + n);
+	quic_hello(&q, dcid, from != 0, &h, from, to);
 	udp4(&f, 0, 443, q.b, q.n);
 	ips(&f, 0, 0xc000020a, 0xc6336450);
 	emit(o, &f, passes, what);

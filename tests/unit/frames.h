@@ -228,4 +228,28 @@ static inline void quic_initial(struct fb *q, const uint8_t *dcid, unsigned dl, 
 		q->b[pn_off + i] ^= mask[1 + i];
 }
 
+/* A CRYPTO frame of the n bytes d at offset off, both as 2-byte varints,
+ * into f; returns its length. */
+static inline size_t crypto_frame(uint8_t *f, unsigned off, const uint8_t *d, unsigned n)
+{
+	f[0] = 0x06, f[1] = (uint8_t)(0x40 | off >> 8), f[2] = (uint8_t)off;
+	f[3] = (uint8_t)(0x40 | n >> 8), f[4] = (uint8_t)n;
+	memcpy(f + 5, d, n);
+	return 5 + n;
+}
+
+/* A client Initial of the 8-byte dcid whose one CRYPTO frame carries bytes
+ * [from, to) of h's handshake message (to 0: to its end): the UDP payload,
+ * into q. */
+static inline void quic_hello(struct fb *q, const uint8_t *dcid, uint32_t pn,
+			      const struct hello *h, size_t from, size_t to)
+{
+	uint8_t fr[1100];
+	size_t hn = h->f.n - 5;  /* the handshake message, without its record */
+
+	to = to == 0 || to > hn ? hn : to;
+	quic_initial(q, dcid, 8, pn, fr,
+		     crypto_frame(fr, (unsigned)from, h->f.b + 5 + from, (unsigned)(to - from)));
+}
+
 #endif

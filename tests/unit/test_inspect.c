@@ -519,15 +519,11 @@ Test(inspect, quic_initial_sni_and_budget)
 	struct cp_alert al[8];
 	struct fb f = { .n = 0 }, q;
 	struct hello h;
-	uint8_t fr[1100];
 	unsigned na;
 
 	setup(&w);
 	client_hello(&h, "a.evil.example");
-	size_t hn = h.f.n - 5;  /* the handshake message, without its record */
-	fr[0] = 0x06, fr[1] = 0, fr[2] = (uint8_t)(0x40 | hn >> 8), fr[3] = (uint8_t)hn;
-	memcpy(fr + 4, h.f.b + 5, hn);
-	quic_initial(&q, dcid, 8, 0, fr, 4 + hn);
+	quic_hello(&q, dcid, 0, &h, 0, 0);
 	udp4(&f, 0, 8443, q.b, q.n);
 	set_ip(&f, IP_DST, 0xc0000202);  /* a clean server */
 	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP);
@@ -550,17 +546,12 @@ Test(inspect, quic_initial_sni_and_budget)
 	 * passes, the second makes it whole and is dropped. */
 	static const uint8_t two[8] = { 2, 2, 2, 2, 2, 2, 2, 2 };
 	client_hello(&h, "b.evil.example");
-	hn = h.f.n - 5;
-	fr[0] = 0x06, fr[1] = 0, fr[2] = 0x40, fr[3] = 50;
-	memcpy(fr + 4, h.f.b + 5, 50);
-	quic_initial(&q, two, 8, 0, fr, 4 + 50);
+	quic_hello(&q, two, 0, &h, 0, 50);
 	f.n = 0, udp4(&f, 0, 443, q.b, q.n), set_ip(&f, IP_DST, 0xc0000202);
 	un = w.st.uninspected;
 	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_NONE, "half a hello");
 	cr_expect_eq(w.st.uninspected, un + 1);
-	fr[0] = 0x06, fr[1] = 50, fr[2] = (uint8_t)(0x40 | (hn - 50) >> 8), fr[3] = (uint8_t)(hn - 50);
-	memcpy(fr + 4, h.f.b + 5 + 50, hn - 50);
-	quic_initial(&q, two, 8, 1, fr, 4 + hn - 50);
+	quic_hello(&q, two, 1, &h, 50, 0);
 	f.n = 0, udp4(&f, 0, 443, q.b, q.n), set_ip(&f, IP_DST, 0xc0000202);
 	cr_expect_eq(one(&w, &f, al, &na), CP_ACT_DROP, "the rest: whole");
 	cr_expect(na >= 1 && (al[0].on == CP_ON_SNI || al[1].on == CP_ON_SNI));

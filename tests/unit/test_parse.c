@@ -683,15 +683,6 @@ Test(parse, quic_initial_of_rfc9001)
 	cr_expect_eq(cp_parse_quic_hello(pkt, n, &quic, &h, 1, &why), CP_L7_NONE);
 }
 
-/* A CRYPTO frame of n bytes at off, both as 2-byte varints. */
-static size_t crypto_frame(uint8_t *f, unsigned off, const uint8_t *d, unsigned n)
-{
-	f[0] = 0x06, f[1] = (uint8_t)(0x40 | off >> 8), f[2] = (uint8_t)off;
-	f[3] = (uint8_t)(0x40 | n >> 8), f[4] = (uint8_t)n;
-	memcpy(f + 5, d, n);
-	return 5 + n;
-}
-
 /* Built with the same keys: CRYPTO frames out of order between PING and
  * PADDING, as browsers send them, give the same hello; a hello whose tail
  * is in the next packet is partial until that packet, of the same DCID,
